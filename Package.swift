@@ -1,0 +1,36 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "Binoculars",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "MonitoringEngine", targets: ["MonitoringEngine"]),
+        .executable(name: "binoculars", targets: ["BinocularsCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+    ],
+    targets: [
+        .target(
+            name: "MonitoringEngine",
+            dependencies: [.product(name: "HeapModule", package: "swift-collections")]
+        ),
+        .executableTarget(
+            name: "BinocularsCLI",
+            dependencies: [
+                "MonitoringEngine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "MonitoringEngineTests",
+            dependencies: [
+                "MonitoringEngine",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
+        ),
+    ]
+)

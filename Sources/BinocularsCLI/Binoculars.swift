@@ -1,0 +1,6 @@
+import ArgumentParser
+
+@main
+struct Binoculars: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "binoculars")
+}

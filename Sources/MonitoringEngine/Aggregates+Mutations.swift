@@ -1,0 +1,132 @@
+// The state changes of the two aggregates, each in one place. The rules decide; these write.
+
+extension Conversation {
+    init(id: ConversationID, channel: Channel, context: ConversationContext, at instant: Instant) {
+        self.id = id
+        self.channel = channel
+        self.createdAt = instant
+        self.state = .created
+        self.queue = nil
+        self.queuedAt = nil
+        self.endedAt = nil
+        self.abandoned = false
+        self.participants = [
+            Participant(
+                id: .customer, purpose: .customer, mediaRole: .full, user: nil, name: context.customer.name,
+                state: .connected, monitoredParticipant: nil, joinedAt: instant, connectedAt: instant)
+        ]
+        self.transcript = []
+        self.sessions = []
+        self.activeSessionIndex = nil
+        self.timeline = [TimelineEntry(instant: instant, event: .created(channel))]
+        self.context = context
+        self.lastInstant = instant
+        self.version = 1
+    }
+
+    mutating func record(_ event: TimelineEvent, at instant: Instant) {
+        timeline.append(TimelineEntry(instant: instant, event: event))
+        lastInstant = instant
+        version &+= 1
+    }
+
+    mutating func setState(_ newState: ConversationState) -> Bool {
+        guard state != newState else { return false }
+        state = newState
+        return true
+    }
+
+    mutating func addParticipant(
+        purpose: ParticipantPurpose, mediaRole: MediaRole, user: UserID, name: String, state: ParticipantState,
+        monitoring monitored: ParticipantID? = nil, at instant: Instant
+    ) -> ParticipantID {
+        let id = ParticipantID(UInt32(participants.count))
+        participants.append(
+            Participant(
+                id: id, purpose: purpose, mediaRole: mediaRole, user: user, name: name, state: state,
+                monitoredParticipant: monitored, joinedAt: instant,
+                connectedAt: state == .connected ? instant : nil))
+        return id
+    }
+
+    mutating func setParticipant(_ id: ParticipantID, state newState: ParticipantState, at instant: Instant) {
+        let index = Int(id.rawValue)
+        participants[index].state = newState
+        switch newState {
+        case .connected: participants[index].connectedAt = instant
+        case .wrapUp: participants[index].disconnectedAt = instant
+        case .disconnected:
+            if participants[index].disconnectedAt == nil { participants[index].disconnectedAt = instant }
+        case .alerting: break
+        }
+    }
+
+    /// Moves the conversation to wrap-up once no agent is connected any more (M5).
+    mutating func settleAfterAgentLeft() -> Bool {
+        guard state == .inProgress, !participants.contains(where: \.isConnectedAgent) else { return false }
+        return setState(.wrapUp)
+    }
+
+    mutating func startSession(
+        supervisor: User, monitored: Participant, entryPoint: EntryPoint, at instant: Instant, lease: TimeSpan
+    ) -> MonitorSession {
+        let participant = addParticipant(
+            purpose: .user, mediaRole: .monitor, user: supervisor.id, name: supervisor.displayName, state: .connected,
+            monitoring: monitored.id, at: instant)
+        let session = MonitorSession(
+            id: SessionID(conversation: id, token: UInt64(sessions.count + 1)), supervisor: supervisor.id,
+            supervisorName: supervisor.displayName, supervisorParticipant: participant,
+            monitoredParticipant: monitored.id, monitoredAgent: monitored.user!, entryPoint: entryPoint,
+            startedAt: instant, leaseExpiresAt: instant + lease)
+        sessions.append(session)
+        activeSessionIndex = sessions.count - 1
+        record(.monitoringStarted(session.id, supervisor: supervisor.id, monitoredAgent: monitored.id), at: instant)
+        return session
+    }
+
+    mutating func endSession(at index: Int, reason: EndReason, instant: Instant) -> MonitorSession {
+        sessions[index].endedAt = instant
+        sessions[index].endReason = reason
+        activeSessionIndex = nil
+        let participant = sessions[index].supervisorParticipant
+        setParticipant(participant, state: .disconnected, at: instant)
+        participants[Int(participant.rawValue)].disconnectType = .monitorEnded
+        record(.monitoringEnded(sessions[index].id, reason), at: instant)
+        return sessions[index]
+    }
+
+    mutating func renewLease(at index: Int, until deadline: Instant) {
+        sessions[index].leaseExpiresAt = deadline
+        version &+= 1
+    }
+}
+
+extension User {
+    mutating func touch() { version &+= 1 }
+
+    mutating func removeMonitoringSession(_ session: SessionID) {
+        monitoringSessions.removeAll { $0 == session }
+        touch()
+    }
+
+    mutating func addMonitoringSession(_ session: SessionID) {
+        monitoringSessions.append(session)
+        touch()
+    }
+
+    mutating func addAgentConversation(_ conversation: ConversationID) {
+        if !agentConversations.contains(conversation) { agentConversations.append(conversation) }
+        touch()
+    }
+
+    mutating func removeAgentConversation(_ conversation: ConversationID) {
+        agentConversations.removeAll { $0 == conversation }
+        touch()
+    }
+
+    /// Whether the user may keep monitoring: licence (M1) and the permissions of M2.
+    var mayMonitor: Bool {
+        licence.allowsDigitalMonitoring && permissions.contains(.conversationMessageMonitor)
+            && permissions.contains(.conversationMessageView)
+    }
+}

@@ -1,0 +1,201 @@
+/// Where a conversation is in its life (spec M5).
+public enum ConversationState: String, Sendable, Codable, CaseIterable {
+    /// Created, not yet routed.
+    case created
+    /// Waiting in a queue with no agent connected (an agent may be alerted).
+    case queued
+    /// At least one agent is connected.
+    case inProgress
+    /// Every agent has disconnected; the customer is still there.
+    case wrapUp
+    /// Over: the customer left, abandoned, or the conversation was closed.
+    case ended
+}
+
+/// Why a participant is in a conversation.
+public enum ParticipantPurpose: String, Sendable, Codable {
+    case customer
+    case agent
+    /// A user joined for another purpose; with media role `monitor` (M13) a silent monitor.
+    case user
+}
+
+/// A participant's media role; `monitor` marks a monitoring supervisor (M13).
+public enum MediaRole: String, Sendable, Codable {
+    case full
+    case monitor
+}
+
+/// A participant's connection state.
+public enum ParticipantState: String, Sendable, Codable {
+    case alerting, connected, wrapUp, disconnected
+}
+
+/// How an agent participant left.
+public enum DisconnectType: String, Sendable, Codable {
+    /// The agent ended their part.
+    case client
+    /// The agent was transferred away (M18 `monitoredAgentLeft`).
+    case transfer
+    /// The customer left or the conversation was closed.
+    case endpoint
+    /// An alert that was not answered.
+    case declined
+    /// A monitoring supervisor's session ended.
+    case monitorEnded
+}
+
+/// One participant of a conversation: the customer, an agent, or a monitoring supervisor.
+public struct Participant: Hashable, Sendable {
+    public var id: ParticipantID
+    public var purpose: ParticipantPurpose
+    public var mediaRole: MediaRole
+    /// The platform user behind the participant; `nil` for the customer.
+    public var user: UserID?
+    public var name: String
+    public var state: ParticipantState
+    /// For a monitor: the agent participant whose point of view it sees (M13).
+    public var monitoredParticipant: ParticipantID?
+    public var joinedAt: Instant
+    public var connectedAt: Instant?
+    public var disconnectedAt: Instant?
+    public var disconnectType: DisconnectType?
+    public var wrapUpCode: String?
+    public var wrapUpEndedAt: Instant?
+    /// The index of the last message this participant has read (read receipts), if any.
+    public var readUpTo: Int?
+
+    public var isMonitor: Bool { mediaRole == .monitor }
+    public var isConnectedAgent: Bool { purpose == .agent && state == .connected }
+}
+
+/// Who sent a message, as the transcript shows it.
+public enum MessageDirection: String, Sendable, Codable {
+    /// From the customer.
+    case inbound
+    /// From an agent.
+    case outbound
+}
+
+/// What a message carries.
+public enum MessageKind: String, Sendable, Codable {
+    case text, attachment
+}
+
+/// One message of a transcript.
+public struct Message: Hashable, Sendable {
+    public var index: Int
+    public var sender: ParticipantID
+    public var direction: MessageDirection
+    public var kind: MessageKind
+    public var body: String
+    public var sentAt: Instant
+}
+
+/// Who the customer is, as the agent's customer-details panel shows it.
+public struct CustomerDetails: Hashable, Sendable {
+    public var name: String
+    /// Phone number, messaging handle or web session.
+    public var address: String
+    public var attributes: [String: String]
+
+    public init(name: String, address: String = "", attributes: [String: String] = [:]) {
+        self.name = name
+        self.address = address
+        self.attributes = attributes
+    }
+}
+
+/// The contextual panels an agent has beside the transcript (M15).
+public struct ConversationContext: Hashable, Sendable {
+    /// Participant data (attributes set by flows and integrations).
+    public var participantData: [String: String]
+    public var customer: CustomerDetails
+    /// The customer's journey before the conversation (pages, campaigns).
+    public var journey: [String]
+    /// The agent script of the conversation's queue.
+    public var script: String
+    /// The wrap-up codes the queue offers.
+    public var wrapUpCodes: [String]
+
+    public init(
+        participantData: [String: String] = [:], customer: CustomerDetails, journey: [String] = [],
+        script: String = "", wrapUpCodes: [String] = []
+    ) {
+        self.participantData = participantData
+        self.customer = customer
+        self.journey = journey
+        self.script = script
+        self.wrapUpCodes = wrapUpCodes
+    }
+}
+
+/// What happened to a conversation, in order (spec M21).
+public enum TimelineEvent: Hashable, Sendable {
+    case created(Channel)
+    case queued(QueueID)
+    case agentAlerted(ParticipantID, UserID)
+    case agentConnected(ParticipantID, UserID)
+    case message(index: Int, sender: ParticipantID, MessageDirection)
+    case transferred(from: ParticipantID, to: TransferTarget)
+    case monitoringStarted(SessionID, supervisor: UserID, monitoredAgent: ParticipantID)
+    case monitoringEnded(SessionID, EndReason)
+    case agentDisconnected(ParticipantID, DisconnectType)
+    case agentWrappedUp(ParticipantID, code: String)
+    case ended(abandoned: Bool)
+}
+
+/// One entry of a conversation's timeline.
+public struct TimelineEntry: Hashable, Sendable {
+    public var instant: Instant
+    public var event: TimelineEvent
+}
+
+/// Where a transfer sends the conversation.
+public enum TransferTarget: Hashable, Sendable {
+    case agent(UserID)
+    case queue(QueueID)
+}
+
+/// The conversation aggregate: participants, transcript, monitoring sessions and timeline.
+///
+/// Every rule about one conversation reads and writes this value and nothing else of other
+/// conversations, so that a transactional store can own it as one row.
+public struct Conversation: Hashable, Sendable {
+    public let id: ConversationID
+    public let channel: Channel
+    public let createdAt: Instant
+    public internal(set) var state: ConversationState
+    public internal(set) var queue: QueueID?
+    public internal(set) var queuedAt: Instant?
+    public internal(set) var endedAt: Instant?
+    public internal(set) var abandoned: Bool
+    /// Participant `i` has id `i`; the customer is participant 0.
+    public internal(set) var participants: [Participant]
+    public internal(set) var transcript: [Message]
+    /// Every session, ended or active, in token order: session with token `t` is `sessions[t - 1]`.
+    public internal(set) var sessions: [MonitorSession]
+    /// The index in `sessions` of the active session, if one is active (M8: at most one).
+    public internal(set) var activeSessionIndex: Int?
+    public internal(set) var timeline: [TimelineEntry]
+    public internal(set) var context: ConversationContext
+    /// The latest instant any command applied to this conversation; instants are clamped to
+    /// it so that a node whose clock lags cannot write the timeline out of order.
+    public internal(set) var lastInstant: Instant
+    /// Incremented on every change, for optimistic concurrency in a store.
+    public internal(set) var version: UInt64
+
+    public var activeSession: MonitorSession? { activeSessionIndex.map { sessions[$0] } }
+
+    public func participant(_ id: ParticipantID) -> Participant? {
+        Int(id.rawValue) < participants.count ? participants[Int(id.rawValue)] : nil
+    }
+
+    /// The agent participants currently connected, in join order.
+    public var connectedAgents: [Participant] { participants.filter(\.isConnectedAgent) }
+
+    /// Whether `user` takes part as an agent (alerting, connected or in wrap-up).
+    public func hasAgentParticipant(_ user: UserID) -> Bool {
+        participants.contains { $0.purpose == .agent && $0.user == user && $0.state != .disconnected }
+    }
+}

@@ -1,0 +1,124 @@
+// Users, roles, licences, presence and queues.
+
+extension MonitoringEngine {
+    /// Creates a role or replaces its permissions; holders who lose the right to monitor lose
+    /// their sessions (M18 `accessRevoked`).
+    mutating func defineRole(_ role: Role) -> Outcome {
+        roles[role.id] = role
+        outbox.record(.roleDefined(role))
+        for holder in roleHolders[role.id] ?? [] {
+            refreshPermissions(of: holder)
+        }
+        return .done
+    }
+
+    mutating func addUser(_ user: User) throws(MonitoringError) -> Outcome {
+        guard users[user.id] == nil else { throw .userAlreadyExists(user.id) }
+        for role in user.roles where roles[role] == nil { throw .unknownRole(role) }
+        var added = user
+        added.permissions = permissions(of: user.roles)
+        added.agentConversations = []
+        added.monitoringSessions = []
+        added.version = 1
+        users[user.id] = added
+        for role in user.roles { roleHolders[role, default: []].append(user.id) }
+        touched.add(user.id)
+        outbox.emit(
+            .userAdded(
+                user.id, name: added.displayName, added.licence, added.permissions, added.presence,
+                isAdministrator: added.isAdministrator), to: .user(user.id))
+        return .done
+    }
+
+    mutating func assignRoles(_ id: UserID, _ newRoles: [RoleID]) throws(MonitoringError) -> Outcome {
+        let user = try touchUser(id)
+        for role in newRoles where roles[role] == nil { throw .unknownRole(role) }
+        for role in user.roles { roleHolders[role]?.removeAll { $0 == id } }
+        for role in newRoles { roleHolders[role, default: []].append(id) }
+        users[id]!.roles = newRoles
+        refreshPermissions(of: id)
+        return .done
+    }
+
+    mutating func setLicence(_ id: UserID, _ licence: Licence) throws(MonitoringError) -> Outcome {
+        _ = try touchUser(id)
+        users[id]!.licence = licence
+        users[id]!.touch()
+        outbox.emit(.licenceChanged(id, licence), to: .user(id))
+        revokeSessionsIfNoLongerAllowed(id)
+        return .done
+    }
+
+    /// Changes presence. Going offline ends the user's sessions (M18 `supervisorOffline`);
+    /// other presences leave a started session alone.
+    mutating func setPresence(_ id: UserID, _ presence: Presence) throws(MonitoringError) -> Outcome {
+        let user = try touchUser(id)
+        guard user.presence != presence else { return .done }
+        users[id]!.presence = presence
+        users[id]!.touch()
+        outbox.emit(.presenceChanged(id, presence), to: .user(id))
+        if presence == .offline {
+            endAllSessions(of: id, reason: .supervisorOffline)
+        }
+        return .done
+    }
+
+    mutating func addQueue(_ queue: Queue) throws(MonitoringError) -> Outcome {
+        guard queues[queue.id] == nil else { throw .queueAlreadyExists(queue.id) }
+        for member in queue.members where users[member] == nil { throw .unknownUser(member) }
+        var unique = queue
+        unique.members = []
+        for member in queue.members where !unique.members.contains(member) { unique.members.append(member) }
+        queues[queue.id] = unique
+        outbox.record(.queueAdded(queue.id, name: queue.name))
+        for member in unique.members {
+            outbox.emit(.queueMembershipChanged(queue.id, member, isMember: true), to: .user(member))
+        }
+        return .done
+    }
+
+    mutating func setQueueMembership(_ queue: QueueID, _ user: UserID, _ isMember: Bool) throws(MonitoringError)
+        -> Outcome
+    {
+        guard queues[queue] != nil else { throw .unknownQueue(queue) }
+        _ = try touchUser(user)
+        let present = queues[queue]!.members.contains(user)
+        guard present != isMember else { return .done }
+        if isMember { queues[queue]!.members.append(user) } else { queues[queue]!.members.removeAll { $0 == user } }
+        outbox.emit(.queueMembershipChanged(queue, user, isMember: isMember), to: .user(user))
+        return .done
+    }
+
+    // MARK: Helpers
+
+    func permissions(of roleIDs: [RoleID]) -> PermissionSet {
+        roleIDs.reduce(into: PermissionSet()) { result, role in
+            if let role = roles[role] { result.formUnion(role.permissions) }
+        }
+    }
+
+    mutating func refreshPermissions(of id: UserID) {
+        guard let user = users[id] else { return }
+        touched.add(id)
+        let permissions = permissions(of: user.roles)
+        guard permissions != user.permissions else { return }
+        users[id]!.permissions = permissions
+        users[id]!.touch()
+        outbox.emit(.permissionsChanged(id, permissions), to: .user(id))
+        revokeSessionsIfNoLongerAllowed(id)
+    }
+
+    /// M18 `accessRevoked`: a supervisor whose licence or monitor/view permission is gone.
+    mutating func revokeSessionsIfNoLongerAllowed(_ id: UserID) {
+        guard let user = users[id], !user.mayMonitor else { return }
+        endAllSessions(of: id, reason: .accessRevoked)
+    }
+
+    mutating func endAllSessions(of id: UserID, reason: EndReason) {
+        for session in users[id]?.monitoringSessions ?? [] {
+            // Touching first ends a session whose lease was already due with `leaseExpired`.
+            guard let instant = try? touchConversation(session.conversation) else { continue }
+            endActiveSession(of: session.conversation, reason: reason, at: instant) { $0.id == session }
+        }
+    }
+}
