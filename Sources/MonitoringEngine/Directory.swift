@@ -54,7 +54,7 @@ public enum Permission: String, CaseIterable, Sendable, Codable, CustomStringCon
 }
 
 /// A set of permissions, stored as bits so that checking one costs a mask.
-public struct PermissionSet: OptionSet, Hashable, Sendable, Codable, CustomStringConvertible {
+public struct PermissionSet: Hashable, Sendable, Codable, ExpressibleByArrayLiteral, CustomStringConvertible {
     public var rawValue: UInt32
     public init(rawValue: UInt32) { self.rawValue = rawValue }
 
@@ -62,7 +62,12 @@ public struct PermissionSet: OptionSet, Hashable, Sendable, Codable, CustomStrin
         self.rawValue = permissions.reduce(0) { $0 | $1.bit }
     }
 
+    public init(arrayLiteral permissions: Permission...) { self.init(permissions) }
+
     public func contains(_ permission: Permission) -> Bool { rawValue & permission.bit != 0 }
+    public mutating func formUnion(_ other: PermissionSet) { rawValue |= other.rawValue }
+    public mutating func insert(_ permission: Permission) { rawValue |= permission.bit }
+    public mutating func remove(_ permission: Permission) { rawValue &= ~permission.bit }
 
     /// Every permission of the documented monitoring supervisor role.
     public static let supervisorRole = PermissionSet(Permission.allCases)

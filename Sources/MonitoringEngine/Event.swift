@@ -40,12 +40,17 @@ public enum Event: Hashable, Sendable {
 
     /// Whether the event is about monitoring, which only the monitoring supervisor, the read
     /// models and administrators may see (M14).
-    public var isMonitoringEvent: Bool {
+    public var isMonitoringEvent: Bool { monitoringSupervisor != nil }
+
+    /// For a monitoring event, the supervisor it is about: the only user who may be told of it.
+    public var monitoringSupervisor: UserID? {
         switch self {
-        case .monitorAttempted, .monitorDenied, .monitoringStarted, .monitoringResumed, .leaseRenewed,
-            .monitoringEnded:
-            true
-        default: false
+        case .monitorAttempted(_, let supervisor, _, _), .monitorDenied(_, let supervisor, _): supervisor
+        case .monitoringStarted(_, let holder, _, _): holder.supervisor
+        case .monitoringResumed(_, let supervisor), .leaseRenewed(_, let supervisor, _),
+            .monitoringEnded(_, let supervisor, _):
+            supervisor
+        default: nil
         }
     }
 }
@@ -74,4 +79,9 @@ public enum Recipient: Hashable, Sendable, CustomStringConvertible {
 public struct Delivery: Hashable, Sendable {
     public var recipient: Recipient
     public var eventIndex: Int
+
+    public init(recipient: Recipient, eventIndex: Int) {
+        self.recipient = recipient
+        self.eventIndex = eventIndex
+    }
 }

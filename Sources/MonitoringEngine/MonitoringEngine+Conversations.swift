@@ -189,7 +189,7 @@ extension MonitoringEngine {
         for participant in conversations[id]!.participants where participant.purpose == .agent {
             switch participant.state {
             case .alerting: withdrawAlert(id, participant, at: instant)
-            case .connected: agentLeaves(id, participant, type: .endpoint, at: instant)
+            case .connected: agentLeaves(id, participant, type: .endpoint, at: instant, settle: false)
             case .wrapUp, .disconnected: break
             }
         }

@@ -25,7 +25,7 @@ extension MonitoringEngine {
         for user in touched.users {
             if let user = users[user] { check(user, into: &violations) }
         }
-        checkDeliveries(into: &violations)
+        violations += checkDeliveries(outbox.deliveries)
         return violations
     }
 
@@ -197,24 +197,13 @@ extension MonitoringEngine {
         }
     }
 
-    /// M14: monitoring events of the last command reached only their supervisor.
-    private func checkDeliveries(into violations: inout [InvariantViolation]) {
-        for delivery in outbox.deliveries {
+    /// M14: checks deliveries of the last command's events: a monitoring event may reach
+    /// only its supervisor.
+    public func checkDeliveries(_ deliveries: [Delivery]) -> [InvariantViolation] {
+        deliveries.compactMap { delivery in
             let event = outbox.events[delivery.eventIndex].event
-            guard event.isMonitoringEvent else { continue }
-            let supervisor: UserID? =
-                switch event {
-                case .monitorAttempted(_, let supervisor, _, _), .monitorDenied(_, let supervisor, _): supervisor
-                case .monitoringStarted(_, let holder, _, _): holder.supervisor
-                case .monitoringResumed(_, let supervisor), .leaseRenewed(_, let supervisor, _),
-                    .monitoringEnded(_, let supervisor, _):
-                    supervisor
-                default: nil
-                }
-            if delivery.recipient != supervisor.map(Recipient.user) {
-                violations.append(
-                    InvariantViolation(rule: "M14", subject: "\(delivery.recipient)", detail: "received \(event)"))
-            }
+            guard let supervisor = event.monitoringSupervisor, delivery.recipient != .user(supervisor) else { return nil }
+            return InvariantViolation(rule: "M14", subject: "\(delivery.recipient)", detail: "received \(event)")
         }
     }
 

@@ -51,6 +51,17 @@ public struct PanelEntry: Hashable, Sendable {
     /// For a monitored conversation: the session and the agent participant watched.
     public var session: SessionID?
     public var monitoredParticipant: ParticipantID?
+
+    public init(
+        conversation: ConversationID, channel: Channel, monitoring: Bool, session: SessionID?,
+        monitoredParticipant: ParticipantID?
+    ) {
+        self.conversation = conversation
+        self.channel = channel
+        self.monitoring = monitoring
+        self.session = session
+        self.monitoredParticipant = monitoredParticipant
+    }
 }
 
 /// A participant on the interaction details page (M20, M25).

@@ -3,6 +3,12 @@ public struct AgentChoice: Hashable, Sendable, Codable {
     public var participant: ParticipantID
     public var agent: UserID
     public var name: String
+
+    public init(participant: ParticipantID, agent: UserID, name: String) {
+        self.participant = participant
+        self.agent = agent
+        self.name = name
+    }
 }
 
 /// A limit of the engine; reaching one is a refusal, never a crash or unbounded growth.
