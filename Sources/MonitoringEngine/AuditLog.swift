@@ -1,10 +1,21 @@
 /// What an audit record reports (M22).
-public enum AuditAction: Hashable, Sendable {
+public enum AuditAction: Hashable, Sendable, CustomStringConvertible {
     case attempted(agent: ParticipantID?, EntryPoint)
     case denied(MonitoringError)
     case granted(session: SessionID, monitoredParticipant: ParticipantID)
     case resumed(session: SessionID)
     case ended(session: SessionID, EndReason)
+
+    public var description: String {
+        switch self {
+        case .attempted(let agent, let entryPoint):
+            "attempted from \(entryPoint.rawValue)" + (agent.map { " watching \($0)" } ?? "")
+        case .denied(let error): "denied: \(error)"
+        case .granted(let session, let monitored): "granted \(session) watching \(monitored)"
+        case .resumed(let session): "resumed \(session)"
+        case .ended(let session, let reason): "ended \(session): \(reason.rawValue)"
+        }
+    }
 }
 
 /// One line of the audit log.

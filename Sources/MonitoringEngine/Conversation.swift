@@ -196,6 +196,22 @@ public struct Conversation: Hashable, Sendable {
 
     /// Whether `user` takes part as an agent (alerting, connected or in wrap-up).
     public func hasAgentParticipant(_ user: UserID) -> Bool {
-        participants.contains { $0.purpose == .agent && $0.user == user && $0.state != .disconnected }
+        for index in participants.indices
+        where participants[index].user == user && participants[index].purpose == .agent
+            && participants[index].state != .disconnected
+        {
+            return true
+        }
+        return false
+    }
+
+    /// The one connected agent, or nil when none or several are connected.
+    var onlyConnectedAgent: ParticipantID? {
+        var only: ParticipantID?
+        for index in participants.indices where participants[index].isConnectedAgent {
+            guard only == nil else { return nil }
+            only = participants[index].id
+        }
+        return only
     }
 }

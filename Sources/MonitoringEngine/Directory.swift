@@ -69,6 +69,13 @@ public struct PermissionSet: Hashable, Sendable, Codable, ExpressibleByArrayLite
     public mutating func insert(_ permission: Permission) { rawValue |= permission.bit }
     public mutating func remove(_ permission: Permission) { rawValue &= ~permission.bit }
 
+    /// The first of `required`, in declaration order, that this set lacks.
+    public func firstMissing(of required: PermissionSet) -> Permission? {
+        let missing = required.rawValue & ~rawValue
+        guard missing != 0 else { return nil }
+        return Permission.allCases.first { missing & $0.bit != 0 }
+    }
+
     /// Every permission of the documented monitoring supervisor role.
     public static let supervisorRole = PermissionSet(Permission.allCases)
 

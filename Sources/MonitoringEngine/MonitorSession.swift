@@ -33,7 +33,7 @@ public enum EntryPoint: String, Sendable, Codable, CaseIterable {
     case interactionDetails
 
     /// The permissions the view needs.
-    public var requiredPermissions: [Permission] {
+    public var requiredPermissions: PermissionSet {
         switch self {
         case .interactions, .interactionDetails: [.analyticsConversationDetailView]
         case .queueActivity: [.analyticsQueueObservationView, .routingQueueView]

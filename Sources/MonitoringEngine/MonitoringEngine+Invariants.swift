@@ -32,7 +32,7 @@ extension MonitoringEngine {
     /// Checks every aggregate: a scan of the world, for tests and end-of-run checks.
     public func checkAllInvariants() -> [InvariantViolation] {
         var violations: [InvariantViolation] = []
-        for conversation in conversations.values.sorted(by: { $0.id < $1.id }) {
+        for conversation in conversations.all {
             let mark = TouchedAggregates.ConversationMark(id: conversation.id, timelineCountBefore: 0, activeTokenBefore: nil)
             check(conversation, since: mark, into: &violations)
             checkWholeTimeline(conversation, into: &violations)

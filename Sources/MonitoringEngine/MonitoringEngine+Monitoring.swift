@@ -48,12 +48,11 @@ public func monitorRefusal(
     supervisorIsAgentParticipant: Bool
 ) -> MonitoringError? {
     guard supervisor.licence.allowsDigitalMonitoring else { return .licenceNotEligible(supervisor.licence) }
-    for permission in [Permission.conversationMessageMonitor, .conversationMessageView]
-    where !supervisor.permissions.contains(permission) {
-        return .missingPermission(permission)
+    if let missing = supervisor.permissions.firstMissing(of: [.conversationMessageMonitor, .conversationMessageView]) {
+        return .missingPermission(missing)
     }
-    for permission in entryPoint?.requiredPermissions ?? [] where !supervisor.permissions.contains(permission) {
-        return .missingPermission(permission)
+    if let entryPoint, let missing = supervisor.permissions.firstMissing(of: entryPoint.requiredPermissions) {
+        return .missingPermission(missing)
     }
     guard supervisor.presence == .available else { return .supervisorNotAvailable(supervisor.presence) }
     guard channel.isMonitorable else { return .channelNotMonitorable(channel) }
@@ -109,14 +108,31 @@ extension MonitoringEngine {
     ) throws(MonitoringError) -> Outcome {
         let supervisor = try touchUser(supervisorID)
         let instant = try touchConversation(id)
-        let conversation = conversations[id]!
-        if let active = conversation.activeSession, active.supervisor == supervisorID {
+        if let active = conversations[existing: id].activeSession, active.supervisor == supervisorID {
             outbox.emit(.monitoringResumed(active.id, supervisor: supervisorID), to: .user(supervisorID), at: instant)
             return .alreadyMonitoring(active)
         }
+        let monitored = try decideGrant(conversations[existing: id], supervisor, agent, entryPoint)
+        let session = conversations[existing: id].startSession(
+            supervisor: supervisor, monitored: monitored, entryPoint: entryPoint, at: instant,
+            lease: configuration.leaseDuration)
+        users[supervisorID]!.addMonitoringSession(session.id)
+        leaseDeadlines.insert(LeaseDeadline(deadline: session.leaseExpiresAt, session: session.id))
+        outbox.emit(
+            .monitoringStarted(
+                id, session.holder, monitoredParticipant: monitored.id, monitoredAgent: session.monitoredAgent),
+            to: .user(supervisorID), at: instant)
+        return .monitoringStarted(session)
+    }
+
+    /// The rules in the order a refused supervisor hears about them: M1–M5, M7, then the lock
+    /// (M8), then the agent choice (M6) and the bound on sessions. Returns the agent to watch.
+    private func decideGrant(
+        _ conversation: Conversation, _ supervisor: User, _ agent: ParticipantID?, _ entryPoint: EntryPoint
+    ) throws(MonitoringError) -> Participant {
         if let refusal = monitorRefusal(
             of: SupervisorStanding(supervisor), entryPoint: entryPoint, channel: conversation.channel,
-            state: conversation.state, supervisorIsAgentParticipant: conversation.hasAgentParticipant(supervisorID))
+            state: conversation.state, supervisorIsAgentParticipant: conversation.hasAgentParticipant(supervisor.id))
         {
             throw refusal
         }
@@ -127,16 +143,7 @@ extension MonitoringEngine {
         guard conversation.sessions.count < configuration.maximumSessionsPerConversation else {
             throw .limitReached(.sessionsPerConversation)
         }
-        let session = conversations[id]!.startSession(
-            supervisor: supervisor, monitored: monitored, entryPoint: entryPoint, at: instant,
-            lease: configuration.leaseDuration)
-        users[supervisorID]!.addMonitoringSession(session.id)
-        leaseDeadlines.insert(LeaseDeadline(deadline: session.leaseExpiresAt, session: session.id))
-        outbox.emit(
-            .monitoringStarted(
-                id, session.holder, monitoredParticipant: monitored.id, monitoredAgent: session.monitoredAgent),
-            to: .user(supervisorID), at: instant)
-        return .monitoringStarted(session)
+        return monitored
     }
 
     /// M6: an implied single agent, or the chosen one, which must be a connected agent.
@@ -149,11 +156,11 @@ extension MonitoringEngine {
             }
             return participant
         }
-        let agents = conversation.connectedAgents
-        guard agents.count == 1 else {
-            throw .agentChoiceRequired(agents.map { AgentChoice(participant: $0.id, agent: $0.user!, name: $0.name) })
+        guard let only = conversation.onlyConnectedAgent else {
+            throw .agentChoiceRequired(
+                conversation.connectedAgents.map { AgentChoice(participant: $0.id, agent: $0.user!, name: $0.name) })
         }
-        return agents[0]
+        return conversation.participants[Int(only.rawValue)]
     }
 
     /// Looks up a session by id after expiring a due lease, and checks its owner (M11, M17).
@@ -162,7 +169,7 @@ extension MonitoringEngine {
     ) {
         _ = try touchUser(supervisorID)
         let instant = try touchConversation(id.conversation)
-        let sessions = conversations[id.conversation]!.sessions
+        let sessions = conversations[existing: id.conversation].sessions
         guard id.token >= 1, id.token <= UInt64(sessions.count) else { throw .unknownSession(id) }
         let index = Int(id.token - 1)
         let session = sessions[index]
@@ -183,7 +190,7 @@ extension MonitoringEngine {
     mutating func renewLease(_ id: SessionID, _ supervisorID: UserID) throws(MonitoringError) -> Outcome {
         let (index, instant) = try ownedSession(id, by: supervisorID)
         let deadline = instant + configuration.leaseDuration
-        conversations[id.conversation]!.renewLease(at: index, until: deadline)
+        conversations[existing: id.conversation].renewLease(at: index, until: deadline)
         leaseDeadlines.insert(LeaseDeadline(deadline: deadline, session: id))
         outbox.emit(.leaseRenewed(id, supervisor: supervisorID, until: deadline), to: .user(supervisorID), at: instant)
         return .leaseRenewed(id, until: deadline)
@@ -195,7 +202,8 @@ extension MonitoringEngine {
         var count = 0
         while let next = leaseDeadlines.min, next.deadline <= outbox.now {
             leaseDeadlines.removeMin()
-            guard let session = conversations[next.session.conversation]?.activeSession, session.id == next.session,
+            guard conversations.contains(next.session.conversation),
+                let session = conversations[existing: next.session.conversation].activeSession, session.id == next.session,
                 session.leaseExpiresAt <= outbox.now
             else { continue }
             // Touching the conversation ends the due session with `leaseExpired`.

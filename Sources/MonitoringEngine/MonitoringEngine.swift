@@ -35,10 +35,9 @@ public struct MonitoringEngine: Sendable {
     public internal(set) var users: [UserID: User] = [:]
     public internal(set) var roles: [RoleID: Role] = [:]
     public internal(set) var queues: [QueueID: Queue] = [:]
-    public internal(set) var conversations: [ConversationID: Conversation] = [:]
+    public internal(set) var conversations = ConversationTable()
     /// Which users hold each role, so that redefining a role reaches them without a scan.
     var roleHolders: [RoleID: [UserID]] = [:]
-    var nextConversationNumber: UInt64 = 1
     /// Lease deadlines of active sessions; renewals leave stale entries that are skipped.
     var leaseDeadlines = Heap<LeaseDeadline>()
 
@@ -115,12 +114,17 @@ public struct MonitoringEngine: Sendable {
 
     /// Marks a conversation touched by this command, ends its session if the lease is due,
     /// and returns the instant to apply (never earlier than the conversation's last one).
+    ///
+    /// No copy of a conversation is held across a mutation in the rules: a live copy would make
+    /// the mutation copy the conversation's arrays (copy-on-write), at a cost growing with it.
     mutating func touchConversation(_ id: ConversationID) throws(MonitoringError) -> Instant {
-        guard let conversation = conversations[id] else { throw .unknownConversation(id) }
-        touched.add(conversation)
-        let instant = max(outbox.now, conversation.lastInstant)
-        if let index = conversation.activeSessionIndex, conversation.sessions[index].leaseExpiresAt <= instant {
-            endSession(in: id, index: index, reason: .leaseExpired, at: conversation.sessions[index].leaseExpiresAt)
+        guard conversations.contains(id) else { throw .unknownConversation(id) }
+        let lastInstant = conversations[existing: id].lastInstant
+        touched.add(conversations[existing: id])
+        let instant = max(outbox.now, lastInstant)
+        if let index = conversations[existing: id].activeSessionIndex {
+            let deadline = conversations[existing: id].sessions[index].leaseExpiresAt
+            if deadline <= instant { endSession(in: id, index: index, reason: .leaseExpired, at: deadline) }
         }
         return instant
     }
@@ -132,16 +136,15 @@ public struct MonitoringEngine: Sendable {
     }
 
     func participant(_ id: ParticipantID, of conversation: ConversationID) throws(MonitoringError) -> Participant {
-        guard let participant = conversations[conversation]?.participant(id) else {
-            throw .unknownParticipant(conversation, id)
-        }
+        guard conversations.contains(conversation), let participant = conversations[existing: conversation].participant(id)
+        else { throw .unknownParticipant(conversation, id) }
         return participant
     }
 
     /// Ends a session: the one place a session's end is written (M17, M18, M19).
     mutating func endSession(in conversationID: ConversationID, index: Int, reason: EndReason, at requested: Instant) {
-        let instant = max(requested, conversations[conversationID]!.lastInstant)
-        let session = conversations[conversationID]!.endSession(at: index, reason: reason, instant: instant)
+        let instant = max(requested, conversations[existing: conversationID].lastInstant)
+        let session = conversations[existing: conversationID].endSession(at: index, reason: reason, instant: instant)
         users[session.supervisor]?.removeMonitoringSession(session.id)
         touched.add(session.supervisor)
         outbox.emit(.monitoringEnded(session.id, supervisor: session.supervisor, reason), to: .user(session.supervisor))
@@ -152,8 +155,8 @@ public struct MonitoringEngine: Sendable {
         of conversationID: ConversationID, reason: EndReason, at instant: Instant,
         if predicate: (MonitorSession) -> Bool = { _ in true }
     ) {
-        guard let conversation = conversations[conversationID], let index = conversation.activeSessionIndex,
-            predicate(conversation.sessions[index])
+        guard conversations.contains(conversationID), let index = conversations[existing: conversationID].activeSessionIndex,
+            predicate(conversations[existing: conversationID].sessions[index])
         else { return }
         endSession(in: conversationID, index: index, reason: reason, at: instant)
     }
@@ -201,9 +204,11 @@ struct Outbox: Sendable {
         if conversation.state != .ended && excluding != .customer {
             deliveries.append(Delivery(recipient: .customer(conversation.id), eventIndex: index))
         }
-        for participant in conversation.participants
-        where participant.state == .connected && participant.id != excluding && participant.id != .customer {
-            if let user = participant.user {
+        for position in conversation.participants.indices.dropFirst()
+        where conversation.participants[position].state == .connected
+            && conversation.participants[position].id != excluding
+        {
+            if let user = conversation.participants[position].user {
                 deliveries.append(Delivery(recipient: .user(user), eventIndex: index))
             }
         }

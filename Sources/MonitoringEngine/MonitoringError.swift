@@ -19,7 +19,7 @@ public enum EngineLimit: String, Sendable, Codable {
 }
 
 /// Why the engine refused a command. Every refusal carries what a UI needs to explain it.
-public enum MonitoringError: Error, Hashable, Sendable {
+public enum MonitoringError: Error, Hashable, Sendable, CustomStringConvertible {
     // MARK: Monitoring rules
 
     /// M1: the supervisor's licence does not include digital monitoring.
@@ -91,6 +91,42 @@ public enum MonitoringError: Error, Hashable, Sendable {
         case .notSessionOwner: "M17"
         case .administratorsOnly: "M22"
         default: nil
+        }
+    }
+
+    /// One line a person can read, e.g. `alreadyMonitored(by: Alice (user-1), since: 13.000s)`.
+    public var description: String {
+        switch self {
+        case .licenceNotEligible(let licence): "licenceNotEligible(\(licence.rawValue))"
+        case .missingPermission(let permission): "missingPermission(\(permission))"
+        case .supervisorNotAvailable(let presence): "supervisorNotAvailable(\(presence.rawValue))"
+        case .channelNotMonitorable(let channel): "channelNotMonitorable(\(channel))"
+        case .conversationNotInProgress(let state): "conversationNotInProgress(\(state.rawValue))"
+        case .agentChoiceRequired(let choices):
+            "agentChoiceRequired(" + choices.map { "\($0.name) (\($0.participant))" }.joined(separator: ", ") + ")"
+        case .notAConnectedAgent(let participant): "notAConnectedAgent(\(participant))"
+        case .cannotMonitorOwnConversation: "cannotMonitorOwnConversation"
+        case .alreadyMonitored(let holder, let since):
+            "alreadyMonitored(by: \(holder.supervisorName) (\(holder.supervisor)), since: \(since))"
+        case .sessionAlreadyEnded(let session, let reason): "sessionAlreadyEnded(\(session), \(reason.rawValue))"
+        case .monitorCannotParticipate: "monitorCannotParticipate"
+        case .notSessionOwner(let session, let owner): "notSessionOwner(\(session), owner: \(owner))"
+        case .administratorsOnly: "administratorsOnly"
+        case .unknownUser(let id): "unknownUser(\(id))"
+        case .unknownRole(let id): "unknownRole(\(id))"
+        case .unknownQueue(let id): "unknownQueue(\(id))"
+        case .unknownConversation(let id): "unknownConversation(\(id))"
+        case .unknownParticipant(let conversation, let participant): "unknownParticipant(\(conversation), \(participant))"
+        case .unknownSession(let id): "unknownSession(\(id))"
+        case .userAlreadyExists(let id): "userAlreadyExists(\(id))"
+        case .queueAlreadyExists(let id): "queueAlreadyExists(\(id))"
+        case .invalidConversationState(let state): "invalidConversationState(\(state.rawValue))"
+        case .invalidParticipantState(let participant, let state): "invalidParticipantState(\(participant), \(state.rawValue))"
+        case .notAnAgent(let participant): "notAnAgent(\(participant))"
+        case .agentAlreadyInConversation(let id): "agentAlreadyInConversation(\(id))"
+        case .userMonitorsConversation(let id): "userMonitorsConversation(\(id))"
+        case .unknownWrapUpCode(let code): "unknownWrapUpCode(\(code))"
+        case .limitReached(let limit): "limitReached(\(limit.rawValue))"
         }
     }
 }

@@ -137,11 +137,9 @@ public struct MonitoringReadModel: Sendable {
             monitoredBy: entry.holder)
     }
 
-    private func viewer(_ id: UserID, needs permissions: [Permission]) throws(MonitoringError) -> Viewer {
+    private func viewer(_ id: UserID, needs permissions: PermissionSet) throws(MonitoringError) -> Viewer {
         guard let viewer = viewers[id] else { throw .unknownUser(id) }
-        for permission in permissions where !viewer.standing.permissions.contains(permission) {
-            throw .missingPermission(permission)
-        }
+        if let missing = viewer.standing.permissions.firstMissing(of: permissions) { throw .missingPermission(missing) }
         return viewer
     }
 
