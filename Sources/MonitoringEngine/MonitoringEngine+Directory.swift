@@ -56,10 +56,10 @@ extension MonitoringEngine {
         guard user.presence != presence else { return .done }
         users[id]!.presence = presence
         users[id]!.touch()
-        outbox.emit(.presenceChanged(id, presence), to: .user(id))
         if presence == .offline {
             endAllSessions(of: id, reason: .supervisorOffline)
         }
+        outbox.emit(.presenceChanged(id, presence), to: .user(id))
         return .done
     }
 

@@ -147,7 +147,8 @@ public struct MonitoringEngine: Sendable {
         let session = conversations[existing: conversationID].endSession(at: index, reason: reason, instant: instant)
         users[session.supervisor]?.removeMonitoringSession(session.id)
         touched.add(session.supervisor)
-        outbox.emit(.monitoringEnded(session.id, supervisor: session.supervisor, reason), to: .user(session.supervisor))
+        outbox.emit(
+            .monitoringEnded(session.id, supervisor: session.supervisor, reason), to: .user(session.supervisor), at: instant)
     }
 
     /// Ends the active session of a conversation if the predicate holds for it.

@@ -189,6 +189,9 @@ struct LockTests {
         let session = try centre.session(id, by: Centre.alice)
         centre.must(.sendMessage(id, from: agent, .text, body: "still there?"), after: .seconds(45))
         #expect(centre.session(session.id).endReason == .leaseExpired)
+        #expect(centre.session(session.id).endedAt == session.leaseExpiresAt)
+        let ended = centre.engine.events.first { if case .monitoringEnded = $0.event { true } else { false } }
+        #expect(ended?.instant == session.leaseExpiresAt, "the end is reported at the lease deadline, not when it was noticed")
         #expect(centre.run(.renewLease(session.id, by: Centre.alice)).error == .sessionAlreadyEnded(session.id, .leaseExpired))
     }
 

@@ -87,6 +87,14 @@ struct StoppingTests {
         #expect(centre.session(one.id).endReason == .supervisorOffline)
         #expect(centre.session(two.id).endReason == .supervisorOffline)
         #expect(centre.engine.users[Centre.alice]!.monitoringSessions.isEmpty)
+        let order = centre.engine.events.map { record -> String in
+            switch record.event {
+            case .monitoringEnded: "ended"
+            case .presenceChanged: "offline"
+            default: "other"
+            }
+        }
+        #expect(order == ["ended", "ended", "offline"], "sessions end before the offline presence is reported")
     }
 
     @Test("M18 other presence changes do not end a started session", arguments: Presence.allCases.filter { $0 != .offline && $0 != .available })
