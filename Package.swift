@@ -12,16 +12,26 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         .target(
             name: "MonitoringEngine",
             dependencies: [.product(name: "HeapModule", package: "swift-collections")]
         ),
+        .target(
+            name: "Simulation",
+            dependencies: [
+                "MonitoringEngine",
+                .product(name: "HeapModule", package: "swift-collections"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]
+        ),
         .executableTarget(
             name: "BinocularsCLI",
             dependencies: [
                 "MonitoringEngine",
+                "Simulation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -31,6 +41,10 @@ let package = Package(
                 "MonitoringEngine",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
+        ),
+        .testTarget(
+            name: "SimulationTests",
+            dependencies: ["Simulation", "MonitoringEngine"]
         ),
     ]
 )
