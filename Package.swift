@@ -12,6 +12,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
@@ -24,14 +25,25 @@ let package = Package(
             dependencies: [
                 "MonitoringEngine",
                 .product(name: "HeapModule", package: "swift-collections"),
+                .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
+        ),
+        .target(
+            name: "Scenario",
+            dependencies: ["Simulation", "MonitoringEngine", .product(name: "Yams", package: "Yams")]
+        ),
+        .target(
+            name: "Reports",
+            dependencies: ["Simulation", "MonitoringEngine"]
         ),
         .executableTarget(
             name: "BinocularsCLI",
             dependencies: [
                 "MonitoringEngine",
                 "Simulation",
+                "Scenario",
+                "Reports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -45,6 +57,10 @@ let package = Package(
         .testTarget(
             name: "SimulationTests",
             dependencies: ["Simulation", "MonitoringEngine"]
+        ),
+        .testTarget(
+            name: "ScenarioTests",
+            dependencies: ["Scenario", "Simulation", "MonitoringEngine"]
         ),
     ]
 )

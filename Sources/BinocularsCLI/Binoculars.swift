@@ -1,10 +1,9 @@
 import ArgumentParser
 
 @main
-struct Binoculars: ParsableCommand {
+struct Binoculars: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "binoculars",
         abstract: "Proves a contact-centre monitoring engine correct under contention and measures it.",
-        subcommands: [Demo.self, Measure.self],
-        defaultSubcommand: Demo.self)
+        subcommands: [Run.self, Check.self, Replay.self, Demo.self, Measure.self])
 }

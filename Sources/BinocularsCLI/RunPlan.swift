@@ -1,0 +1,131 @@
+import Foundation
+import MonitoringEngine
+import Reports
+import Scenario
+import Simulation
+
+/// One run to do: a scenario at a seed.
+struct RunPlan: Sendable {
+    var scenario: Scenario
+    var seed: UInt64
+
+    var replayCommand: String { "binoculars replay \(scenario.source) --seed \(seed) --trace" }
+
+    /// Runs the world, writes its files, evaluates its expectations.
+    func run(out: String, trace: (@Sendable (Instant, Command, Result<Outcome, MonitoringError>) -> Void)? = nil, showProgress: Bool = false) -> RunOutcome {
+        var configuration = scenario.configuration
+        configuration.seed = seed
+        var world = World(configuration: configuration, wallClock: { DispatchTime.now().uptimeNanoseconds })
+        world.trace = trace
+        if showProgress {
+            let name = configuration.name
+            world.progress = { share in
+                FileHandle.standardError.write(Data("\r\(name) seed \(seed): \(Int(share * 100))%".utf8))
+            }
+        }
+        let started = DispatchTime.now().uptimeNanoseconds
+        var result = world.run()
+        let wallSeconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        result.timing.wallSeconds = wallSeconds
+        result.timing.eventsPerSecond = Double(result.summary.events) / max(wallSeconds, 1e-9)
+        result.timing.engineCommandsPerSecond = Double(result.summary.engineCommands) / max(wallSeconds, 1e-9)
+        result.timing.peakResidentBytes = peakResidentBytes()
+        let expectations = scenario.expectations.map { expectation in
+            let evaluated = expectation.evaluate(result.summary)
+            return ExpectationOutcome(held: evaluated.held, message: evaluated.message)
+        }
+        var problems = expectations.filter { !$0.held }.map(\.message)
+        if !result.summary.invariants.held {
+            problems.insert("invariants broken: \(result.summary.invariants.examples.prefix(3).joined(separator: " | "))", at: 0)
+        }
+        let directory = URL(fileURLWithPath: out).appendingPathComponent(configuration.name).appendingPathComponent(String(seed))
+        do {
+            try RunWriter.write(result, expectations: expectations, command: replayCommand.replacingOccurrences(of: " --trace", with: ""), to: directory)
+        } catch {
+            problems.append("could not write results to \(directory.path): \(error)")
+        }
+        return RunOutcome(plan: self, result: result, problems: problems, directory: directory.path)
+    }
+
+    /// Runs plans across `jobs` workers; results come back in plan order.
+    static func execute(_ plans: [RunPlan], jobs: Int, out: String) async -> [RunOutcome] {
+        let showProgress = isatty(2) == 1 && plans.count == 1
+        return await withTaskGroup(of: (Int, RunOutcome).self) { group in
+            var next = 0
+            var outcomes = [RunOutcome?](repeating: nil, count: plans.count)
+            func launch() {
+                let index = next
+                let plan = plans[index]
+                group.addTask { (index, plan.run(out: out, showProgress: showProgress)) }
+                next += 1
+            }
+            while next < min(jobs, plans.count) { launch() }
+            for await (index, outcome) in group {
+                outcomes[index] = outcome
+                if next < plans.count { launch() }
+            }
+            return outcomes.compactMap { $0 }
+        }
+    }
+
+    static func table(_ outcomes: [RunOutcome]) -> String {
+        var rows = [["scenario", "seed", "events", "wall s", "events/s", "granted", "refused", "start p99 ms", "staleness p99 ms", "service level", "result"]]
+        for outcome in outcomes {
+            let summary = outcome.result.summary
+            rows.append([
+                summary.scenario, String(summary.seed), String(summary.events),
+                String(format: "%.2f", outcome.result.timing.wallSeconds),
+                String(format: "%.0f", outcome.result.timing.eventsPerSecond),
+                String(summary.outcomes["start.ok.granted", default: 0]),
+                String(summary.outcomes["start.fail.alreadyMonitored", default: 0]),
+                String(format: "%.1f", summary.latencyMilliseconds["start"]?.p99 ?? 0),
+                String(format: "%.1f", summary.stalenessMilliseconds.p99),
+                String(format: "%.3f", summary.kpis.serviceLevel),
+                outcome.passed ? "ok" : "FAILED",
+            ])
+        }
+        let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
+        return rows.map { row in
+            row.enumerated().map { $0.element.padding(toLength: widths[$0.offset], withPad: " ", startingAt: 0) }.joined(separator: "  ")
+        }.joined(separator: "\n")
+    }
+}
+
+struct RunOutcome: Sendable {
+    var plan: RunPlan
+    var result: RunResult
+    var problems: [String]
+    var directory: String
+    var passed: Bool { problems.isEmpty }
+}
+
+/// The process's peak resident memory, in bytes (Linux reports kilobytes).
+func peakResidentBytes() -> Int {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return usage.ru_maxrss * 1_024
+}
+
+/// One line of a `--trace`.
+enum TraceLine {
+    static func format(_ instant: Instant, _ command: Command, _ result: Result<Outcome, MonitoringError>) -> String {
+        let outcome: String
+        switch result {
+        case .success(let value): outcome = "ok \(value)"
+        case .failure(let error): outcome = "refused \(error)"
+        }
+        return "\(instant)  \(command)  →  \(outcome)"
+    }
+
+    static func mentions(_ command: Command, _ conversation: ConversationID) -> Bool {
+        switch command {
+        case .enqueue(let id, _), .alertAgent(let id, _), .connectAgent(let id, _), .disconnectAgent(let id, _),
+            .transfer(let id, _, _), .sendMessage(let id, _, _, _), .typing(let id, _), .markRead(let id, _, _),
+            .wrapUp(let id, _, _), .endConversation(let id), .abandon(let id), .startMonitoring(let id, _, _, _):
+            id == conversation
+        case .stopMonitoring(let session, _, _), .renewLease(let session, _): session.conversation == conversation
+        default: false
+        }
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+import MonitoringEngine
+import Simulation
+
+/// Writes a run's files into its directory: the deterministic `summary.json`,
+/// `history.jsonl`, `series.csv` and `report.md`, and the wall-clock `timing.json`.
+public enum RunWriter {
+    /// Writes every file of one run; returns the directory.
+    @discardableResult
+    public static func write(_ result: RunResult, expectations: [ExpectationOutcome], command: String, to directory: URL) throws -> URL {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try encode(result.summary).write(to: directory.appendingPathComponent("summary.json"))
+        try encode(result.timing).write(to: directory.appendingPathComponent("timing.json"))
+        try historyLines(result.history).write(to: directory.appendingPathComponent("history.jsonl"))
+        try Data(seriesCSV(result.intervals).utf8).write(to: directory.appendingPathComponent("series.csv"))
+        try Data(MarkdownReport.render(result, expectations: expectations, command: command).utf8)
+            .write(to: directory.appendingPathComponent("report.md"))
+        return directory
+    }
+
+    /// Pretty JSON with sorted keys, so equal values give equal bytes.
+    public static func encode(_ value: some Encodable) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        var data = try encoder.encode(value)
+        data.append(0x0A)
+        return data
+    }
+
+    /// One JSON object per operation, in the Jepsen/Knossos/Porcupine convention.
+    public static func historyLines(_ history: History) -> Data {
+        var text = ""
+        text.reserveCapacity(history.operations.count * 120)
+        for operation in history.operations {
+            text += "{\"index\":\(operation.index),\"time\":\(operation.time.nanoseconds),\"process\":\(operation.process),"
+            text += "\"type\":\"\(operation.type.rawValue)\",\"f\":\"\(operation.function.rawValue)\",\"value\":{"
+            text += "\"conversation\":\(operation.conversation.rawValue)"
+            if let token = operation.token { text += ",\"session\":\(token)" }
+            if let agent = operation.agent { text += ",\"agent\":\(agent.rawValue)" }
+            if let reason = operation.reason { text += ",\"reason\":\"\(reason)\"" }
+            text += "}}\n"
+        }
+        if history.droppedCount > 0 {
+            text += "{\"truncated\":true,\"dropped\":\(history.droppedCount)}\n"
+        }
+        return Data(text.utf8)
+    }
+
+    static let seriesColumns = [
+        "interval_start_s", "offered", "answered", "answered_within_threshold", "abandoned", "service_level", "asa_s",
+        "abandonment_rate", "occupancy", "monitor_attempts", "monitor_grants", "refused_already_monitored",
+        "monitored_s", "concurrent_monitored_max", "engine_commands",
+    ]
+
+    /// Per-interval metrics, one row per reporting interval after warm-up.
+    public static func seriesCSV(_ intervals: [IntervalMetrics]) -> String {
+        var lines = [seriesColumns.joined(separator: ",")]
+        for interval in intervals {
+            let fields: [String] = [
+                format(interval.startSeconds), "\(interval.offered)", "\(interval.answered)", "\(interval.answeredWithinThreshold)",
+                "\(interval.abandoned)", format(interval.serviceLevel), format(interval.averageSpeedOfAnswerSeconds),
+                format(interval.abandonmentRate), format(interval.occupancy), "\(interval.monitorAttempts)",
+                "\(interval.monitorGrants)", "\(interval.monitorRefusedAlreadyMonitored)", format(interval.monitoredSeconds),
+                "\(interval.concurrentMonitoredMaximum)", "\(interval.engineCommands)",
+            ]
+            lines.append(fields.joined(separator: ","))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// A number with at most six decimals and no exponent, identical on every run.
+    static func format(_ value: Double) -> String {
+        let scaled = (value * 1e6).rounded()
+        let integer = Int64(scaled)
+        let sign = integer < 0 ? "-" : ""
+        let magnitude = integer.magnitude
+        let fraction = magnitude % 1_000_000
+        guard fraction != 0 else { return sign + String(magnitude / 1_000_000) }
+        var digits = String(fraction)
+        digits = String(repeating: "0", count: 6 - digits.count) + digits
+        while digits.hasSuffix("0") { digits.removeLast() }
+        return sign + String(magnitude / 1_000_000) + "." + digits
+    }
+}
+
+/// Whether one `expect:` threshold held, in plain words.
+public struct ExpectationOutcome: Sendable, Hashable, Codable {
+    public var held: Bool
+    public var message: String
+
+    public init(held: Bool, message: String) {
+        self.held = held
+        self.message = message
+    }
+}

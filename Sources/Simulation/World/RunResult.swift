@@ -1,0 +1,151 @@
+import MonitoringEngine
+
+/// What a run measures as it goes.
+public struct RunMetrics: Sendable {
+    public var startLatency = LatencyRecorder()
+    public var stopLatency = LatencyRecorder()
+    public var renewLatency = LatencyRecorder()
+    /// From a session's start to a supervisor's console showing it (M26).
+    public var staleness = LatencyRecorder()
+    /// Client-observed outcomes, e.g. `start.ok.granted`, `start.fail.alreadyMonitored`, `stop.timeout`.
+    public var outcomes: [String: Int] = [:]
+    /// Session ends by reason (M17, M18).
+    public var endsByReason: [String: Int] = [:]
+    /// Automatic ends only (M18).
+    public var automaticEnds: [String: Int] = [:]
+    public var monitoredSeconds = 0.0
+    public var intervals: [IntervalMetrics] = []
+
+    subscript(latency function: OperationFunction) -> LatencyRecorder {
+        get {
+            switch function {
+            case .start, .end: startLatency
+            case .stop: stopLatency
+            case .renew: renewLatency
+            }
+        }
+        set {
+            switch function {
+            case .start, .end: startLatency = newValue
+            case .stop: stopLatency = newValue
+            case .renew: renewLatency = newValue
+            }
+        }
+    }
+
+    mutating func count(_ key: String) { outcomes[key, default: 0] += 1 }
+}
+
+/// Everything a run produced.
+public struct RunResult: Sendable {
+    public var summary: RunSummary
+    public var history: History
+    public var intervals: [IntervalMetrics]
+    public var timing: RunTiming
+}
+
+/// The deterministic summary of a run: `summary.json`.
+public struct RunSummary: Sendable, Hashable, Codable {
+    public var scenario: String
+    public var seed: UInt64
+    public var simulatedSeconds: Double
+    public var warmUpSeconds: Double
+    public var stopReason: String
+    public var events: Int
+    public var engineCommands: Int
+    public var conversations: Int
+    public var agents: Int
+    public var supervisors: Int
+    public var latencyMilliseconds: [String: LatencySummary]
+    public var stalenessMilliseconds: LatencySummary
+    public var outcomes: [String: Int]
+    public var endsByReason: [String: Int]
+    public var automaticEnds: [String: Int]
+    public var contentionRate: Double
+    public var monitoredSeconds: Double
+    public var kpis: KPISummary
+    public var invariants: InvariantSummary
+    public var historyOperations: Int
+    public var historyTruncated: Bool
+}
+
+/// The contact-centre KPIs over the measured part of the run.
+public struct KPISummary: Sendable, Hashable, Codable {
+    public var offered: Int
+    public var answered: Int
+    public var abandoned: Int
+    public var serviceLevel: Double
+    public var serviceLevelThresholdSeconds: Double
+    /// Share of answered customers who waited at all.
+    public var probabilityOfWaiting: Double
+    public var averageSpeedOfAnswerSeconds: Double
+    public var abandonmentRate: Double
+    public var occupancy: Double
+    public var monitorAttempts: Int
+    public var monitorGrants: Int
+    public var concurrentMonitoredMaximum: Int
+}
+
+public struct InvariantSummary: Sendable, Hashable, Codable {
+    public var held: Bool
+    public var engineViolations: Int
+    public var observerViolations: Int
+    /// The first violations found, with rule ids.
+    public var examples: [String]
+}
+
+/// Wall-clock figures of a run: `timing.json`, kept apart so deterministic outputs stay identical.
+public struct RunTiming: Sendable, Hashable, Codable {
+    public var wallSeconds: Double
+    public var eventsPerSecond: Double
+    public var engineCommandsPerSecond: Double
+    public var engineNanosecondsPerCommand: Double
+    public var peakResidentBytes: Int
+}
+
+extension World {
+    func result() -> RunResult {
+        let measured = metrics.intervals
+        let offered = measured.reduce(0) { $0 + $1.offered }
+        let answered = measured.reduce(0) { $0 + $1.answered }
+        let within = measured.reduce(0) { $0 + $1.answeredWithinThreshold }
+        let abandoned = measured.reduce(0) { $0 + $1.abandoned }
+        let wait = measured.reduce(0.0) { $0 + $1.waitSecondsTotal }
+        let busy = measured.reduce(0.0) { $0 + $1.busyAgentSeconds }
+        let staffed = measured.reduce(0.0) { $0 + $1.staffedAgentSeconds }
+        let attempts = measured.reduce(0) { $0 + $1.monitorAttempts }
+        let refused = measured.reduce(0) { $0 + $1.monitorRefusedAlreadyMonitored }
+        let kpis = KPISummary(
+            offered: offered, answered: answered, abandoned: abandoned,
+            serviceLevel: answered == 0 ? 1 : rounded(Double(within) / Double(answered)),
+            serviceLevelThresholdSeconds: configuration.serviceLevelThreshold.seconds,
+            probabilityOfWaiting: answered == 0 ? 0 : rounded(1 - Double(measured.reduce(0) { $0 + $1.answeredWithoutWaiting }) / Double(answered)),
+            averageSpeedOfAnswerSeconds: answered == 0 ? 0 : rounded(wait / Double(answered)),
+            abandonmentRate: offered == 0 ? 0 : rounded(Double(abandoned) / Double(offered)),
+            occupancy: staffed == 0 ? 0 : rounded(busy / staffed),
+            monitorAttempts: attempts, monitorGrants: measured.reduce(0) { $0 + $1.monitorGrants },
+            concurrentMonitoredMaximum: measured.map(\.concurrentMonitoredMaximum).max() ?? 0)
+        let invariants = InvariantSummary(
+            held: invariantViolationCount == 0 && observer.violationCount == 0,
+            engineViolations: invariantViolationCount, observerViolations: observer.violationCount,
+            examples: Array((invariantViolations + observer.violations).prefix(20)))
+        let summary = RunSummary(
+            scenario: configuration.name, seed: configuration.seed, simulatedSeconds: (now - Instant.zero).seconds,
+            warmUpSeconds: configuration.warmUp.seconds, stopReason: stopReason.rawValue, events: eventsProcessed,
+            engineCommands: engineCommands, conversations: conversations.count, agents: agents.count,
+            supervisors: supervisors.count,
+            latencyMilliseconds: [
+                "start": metrics.startLatency.summary, "stop": metrics.stopLatency.summary, "renew": metrics.renewLatency.summary,
+            ],
+            stalenessMilliseconds: metrics.staleness.summary, outcomes: metrics.outcomes, endsByReason: metrics.endsByReason,
+            automaticEnds: metrics.automaticEnds.filter { $0.value > 0 },
+            contentionRate: attempts == 0 ? 0 : rounded(Double(refused) / Double(attempts)),
+            monitoredSeconds: rounded(metrics.monitoredSeconds), kpis: kpis, invariants: invariants,
+            historyOperations: history.operations.count, historyTruncated: history.droppedCount > 0)
+        return RunResult(
+            summary: summary, history: history, intervals: metrics.intervals,
+            timing: RunTiming(wallSeconds: 0, eventsPerSecond: 0, engineCommandsPerSecond: 0, engineNanosecondsPerCommand: engineCommands == 0 ? 0 : Double(engineWallNanoseconds) / Double(engineCommands), peakResidentBytes: 0))
+    }
+
+    private func rounded(_ value: Double) -> Double { (value * 1e6).rounded() / 1e6 }
+}

@@ -1,0 +1,397 @@
+import DequeModule
+import MonitoringEngine
+
+/// A channel's arrivals into one queue's pool.
+struct ChannelRuntime: Sendable {
+    var settings: ChannelSettings
+    var arrivals: ArrivalProcess
+    var queue: Int
+    var pool: Int
+    var platforms: Distribution?
+}
+
+/// Waiting conversations and agents with free capacity, for one (queue, channel kind).
+struct Pool: Sendable {
+    var queue: Int
+    var kind: ChannelKind
+    var waiting = Deque<ConversationID>()
+    var available = Deque<Int32>()
+}
+
+struct AgentRuntime: Sendable {
+    var user: UserID
+    var group: Int
+    var capacity: Int
+    /// Conversations counted against capacity: from alert to the end of wrap-up.
+    var active = 0
+    var onBreak = false
+    var pools: [Int]
+    /// Pools whose `available` list holds this agent.
+    var listedIn: [Bool]
+
+    var hasCapacity: Bool { !onBreak && active < capacity }
+}
+
+struct ConversationRuntime: Sendable {
+    enum Phase: Sendable { case queued, alerting, talking, ended }
+
+    var channel: Int
+    var pool: Int
+    var arrivedAt: Instant
+    var phase: Phase = .queued
+    var answered = false
+    var primaryAgent = -1
+    var primaryParticipant = ParticipantID.customer
+    var customerMessagesLeft: Int
+    var transferPending: Bool
+    var conferencePending: Bool
+}
+
+extension World {
+    // MARK: Set-up
+
+    mutating func setUp() {
+        defineDirectory()
+        for (index, settings) in configuration.channels.enumerated() {
+            let queueIndex = configuration.queues.firstIndex { $0.name == settings.queue } ?? 0
+            let pool = poolIndex(queue: queueIndex, kind: settings.kind)
+            let arrivals = try! ArrivalProcess(
+                ratesPerHour: settings.ratesPerHour, intervalLength: settings.profileInterval, continuation: .holdsLastRate)
+            let platforms: Distribution? =
+                settings.platforms.isEmpty
+                ? nil
+                : .weightedDiscrete(settings.platforms.enumerated().map { .init(value: Double($0.offset), weight: $0.element.weight) })
+            channels.append(ChannelRuntime(settings: settings, arrivals: arrivals, queue: queueIndex, pool: pool, platforms: platforms))
+            scheduleArrival(on: index)
+        }
+        for index in agents.indices {
+            makeAvailable(index)
+            scheduleBreak(index)
+        }
+        for index in supervisors.indices {
+            let group = configuration.supervisorGroups[supervisors[index].group]
+            schedule(.supervisorWakes(Int32(index), generation: 0), after: seconds(group.thinkTime, &supervisorRandom))
+            if let interval = group.presenceChangeInterval {
+                schedule(.presenceChange(Int32(index)), after: seconds(interval, &supervisorRandom))
+            }
+        }
+        for (index, stampede) in configuration.contention.stampedes.enumerated() {
+            schedule(.stampede(Int32(index)), at: Instant.zero + stampede.at)
+        }
+        schedule(.leaseSweep, after: .seconds(1))
+        schedule(.intervalEnds, after: configuration.reportingInterval)
+    }
+
+    private mutating func defineDirectory() {
+        let agentRole = RoleID(1)
+        execute(.defineRole(Role(id: agentRole, name: "Agent", permissions: [.conversationMessageView, .conversationMessageAccept])))
+        for (index, queue) in configuration.queues.enumerated() {
+            let id = QueueID(UInt64(index + 1))
+            queueIDs.append(id)
+            inProgressByQueue.append(IndexedSet())
+            execute(.addQueue(Queue(id: id, name: queue.name, wrapUpCodes: queue.wrapUpCodes)))
+        }
+        var nextUser: UInt64 = 1
+        for (groupIndex, group) in configuration.agentGroups.enumerated() {
+            let queues = group.queues.compactMap { name in configuration.queues.firstIndex { $0.name == name } }
+            var groupPools: [Int] = []
+            for queue in queues { for kind in group.channels { groupPools.append(poolIndex(queue: queue, kind: kind)) } }
+            for member in 0..<group.count {
+                let user = UserID(nextUser)
+                nextUser += 1
+                execute(.addUser(User(id: user, displayName: "\(group.name) \(member + 1)", licence: .cx1, roles: [agentRole], presence: .onQueue)))
+                for queue in queues { execute(.setQueueMembership(queueIDs[queue], user, isMember: true)) }
+                agents.append(AgentRuntime(user: user, group: groupIndex, capacity: max(1, group.capacity), pools: groupPools, listedIn: []))
+            }
+        }
+        for (groupIndex, group) in configuration.supervisorGroups.enumerated() {
+            let role = RoleID(UInt64(100 + groupIndex))
+            execute(.defineRole(Role(id: role, name: "\(group.name) role", permissions: group.permissions)))
+            for member in 0..<group.count {
+                let user = UserID(nextUser)
+                nextUser += 1
+                execute(.addUser(User(id: user, displayName: "\(group.name) \(member + 1)", licence: group.licence, roles: [role], presence: .available)))
+                supervisors.append(SupervisorRuntime(user: user, group: groupIndex))
+            }
+        }
+        staffedAgents = agents.count
+        for index in agents.indices { agents[index].listedIn = Array(repeating: false, count: pools.count) }
+    }
+
+    private mutating func poolIndex(queue: Int, kind: ChannelKind) -> Int {
+        if let index = pools.firstIndex(where: { $0.queue == queue && $0.kind == kind }) { return index }
+        pools.append(Pool(queue: queue, kind: kind))
+        return pools.count - 1
+    }
+
+    private mutating func scheduleArrival(on channel: Int) {
+        if let next = channels[channel].arrivals.nextArrival(after: now, using: &arrivalRandom[channel]) {
+            schedule(.arrival(channel: Int32(channel)), at: next)
+        }
+    }
+
+    // MARK: Customers
+
+    mutating func customerArrives(on index: Int) {
+        scheduleArrival(on: index)
+        let channel = channels[index]
+        let kind: Channel
+        switch channel.settings.kind {
+        case .webMessaging: kind = .webMessaging
+        case .sms: kind = .sms
+        case .voice: kind = .voice
+        case .email: kind = .email
+        case .messaging:
+            let platform = channel.platforms.map { Int($0.sample(using: &customerRandom)) } ?? 0
+            kind = .messaging(channel.settings.platforms.isEmpty ? .whatsApp : channel.settings.platforms[platform].platform)
+        }
+        let context = ConversationContext(customer: CustomerDetails(name: "Customer"))
+        guard case .success(.conversationCreated(let id)) = execute(.createConversation(kind, context)) else { return }
+        execute(.enqueue(id, queueIDs[channel.queue]))
+        execute(.sendMessage(id, from: .customer, .text, body: "Hello"))
+        conversations.append(
+            ConversationRuntime(
+                channel: index, pool: channel.pool, arrivedAt: now,
+                customerMessagesLeft: max(0, Int(channel.settings.customerMessages.sample(using: &customerRandom).rounded()) - 1),
+                transferPending: false, conferencePending: false))
+        if measuring { interval.offered += 1 }
+        if let patience = channel.settings.patience {
+            schedule(.abandon(id), after: seconds(patience, &customerRandom))
+        }
+        pools[channel.pool].waiting.append(id)
+        route(channel.pool)
+    }
+
+    mutating func customerAbandons(_ id: ConversationID) {
+        let index = Int(id.rawValue - 1)
+        guard conversations[index].phase == .queued, !conversations[index].answered else { return }
+        guard case .success = execute(.abandon(id)) else { return }
+        conversations[index].phase = .ended
+        if measuring { interval.abandoned += 1 }
+    }
+
+    mutating func customerReplies(_ id: ConversationID) {
+        let index = Int(id.rawValue - 1)
+        guard conversations[index].phase == .talking else { return }
+        execute(.sendMessage(id, from: .customer, .text, body: "Thanks"))
+        conversations[index].customerMessagesLeft -= 1
+        schedule(.agentReplies(id), after: seconds(agentGroup(of: conversations[index].primaryAgent).replyTime, &agentRandom))
+    }
+
+    // MARK: Routing and agents
+
+    func agentGroup(of agent: Int) -> AgentGroup { configuration.agentGroups[agents[max(0, agent)].group] }
+
+    /// Lists an agent with free capacity in each of its pools, and routes waiting customers to them.
+    mutating func makeAvailable(_ agent: Int) {
+        guard agents[agent].hasCapacity else { return }
+        for pool in agents[agent].pools where !agents[agent].listedIn[pool] {
+            agents[agent].listedIn[pool] = true
+            pools[pool].available.append(Int32(agent))
+        }
+        for pool in agents[agent].pools { route(pool) }
+    }
+
+    /// Offers waiting conversations of a pool to its available agents, oldest first.
+    mutating func route(_ pool: Int) {
+        while let id = pools[pool].waiting.first {
+            let index = Int(id.rawValue - 1)
+            guard conversations[index].phase == .queued else {
+                pools[pool].waiting.removeFirst()
+                continue
+            }
+            guard let agent = nextAvailableAgent(in: pool) else { return }
+            pools[pool].waiting.removeFirst()
+            offer(id, to: agent)
+        }
+    }
+
+    private mutating func nextAvailableAgent(in pool: Int) -> Int? {
+        while let candidate = pools[pool].available.first.map(Int.init) {
+            if agents[candidate].hasCapacity { return candidate }
+            pools[pool].available.removeFirst()
+            agents[candidate].listedIn[pool] = false
+        }
+        return nil
+    }
+
+    private mutating func offer(_ id: ConversationID, to agent: Int) {
+        guard case .success(.participantAdded(let participant)) = execute(.alertAgent(id, agents[agent].user)) else { return }
+        integrateOccupancy()
+        agents[agent].active += 1
+        busyAgentUnits += 1 / Double(agents[agent].capacity)
+        conversations[Int(id.rawValue - 1)].phase = .alerting
+        let answer = milliseconds(configuration.network.agent.upMilliseconds, &networkRandom)
+        schedule(.agentAnswers(id, agent: Int32(agent), participant), after: answer)
+    }
+
+    mutating func agentAnswers(_ id: ConversationID, agent: Int, _ participant: ParticipantID) {
+        let index = Int(id.rawValue - 1)
+        guard case .success = execute(.connectAgent(id, participant)) else {
+            releaseCapacity(of: agent)
+            return
+        }
+        if conversations[index].phase == .talking {
+            // A conferenced second agent joined.
+            schedule(.conferenceEnds(id, agent: Int32(agent), participant), after: seconds(agentGroup(of: agent).conferenceTime, &agentRandom))
+            return
+        }
+        if !conversations[index].answered, measuring {
+            let wait = now - conversations[index].arrivedAt
+            interval.answered += 1
+            interval.waitSecondsTotal += wait.seconds
+            if wait <= configuration.serviceLevelThreshold { interval.answeredWithinThreshold += 1 }
+            if wait == .zero { interval.answeredWithoutWaiting += 1 }
+        }
+        if !conversations[index].answered {
+            let group = agentGroup(of: agent)
+            conversations[index].transferPending = chance(group.transferProbability, &agentRandom)
+            conversations[index].conferencePending = chance(group.conferenceProbability, &agentRandom)
+        }
+        conversations[index].answered = true
+        conversations[index].phase = .talking
+        conversations[index].primaryAgent = agent
+        conversations[index].primaryParticipant = participant
+        inProgress.insert(id)
+        inProgressByQueue[pools[conversations[index].pool].queue].insert(id)
+        if let handleTime = configuration.channels[conversations[index].channel].handleTime {
+            schedule(.agentCloses(id), after: seconds(handleTime, &customerRandom))
+        } else {
+            schedule(.agentReplies(id), after: seconds(agentGroup(of: agent).replyTime, &agentRandom))
+        }
+    }
+
+    mutating func agentReplies(_ id: ConversationID) {
+        let index = Int(id.rawValue - 1)
+        guard conversations[index].phase == .talking else { return }
+        let agent = conversations[index].primaryAgent
+        execute(.sendMessage(id, from: conversations[index].primaryParticipant, .text, body: "Let me check"))
+        if conversations[index].transferPending {
+            conversations[index].transferPending = false
+            transfer(id)
+            return
+        }
+        if conversations[index].conferencePending {
+            conversations[index].conferencePending = false
+            conference(id)
+        }
+        if conversations[index].customerMessagesLeft > 0 {
+            schedule(.customerReplies(id), after: seconds(configuration.channels[conversations[index].channel].customerReplyTime, &customerRandom))
+        } else {
+            scheduleClose(id, after: seconds(agentGroup(of: agent).replyTime, &agentRandom))
+        }
+    }
+
+    /// Schedules the end of the conversation; sometimes the monitoring supervisor stops at the
+    /// very instant the conversation ends (stop-versus-end race).
+    private mutating func scheduleClose(_ id: ConversationID, after delay: TimeSpan) {
+        if let session = observer.session(of: id), chance(configuration.contention.stopAtConversationEndProbability, &contentionRandom),
+            let supervisor = supervisorIndex(of: session.supervisor)
+        {
+            let arrival = raceStop(supervisor, token: session.token, id, after: delay)
+            schedule(.agentCloses(id), at: arrival)
+        } else {
+            schedule(.agentCloses(id), after: delay)
+        }
+    }
+
+    mutating func agentCloses(_ id: ConversationID) {
+        let index = Int(id.rawValue - 1)
+        guard conversations[index].phase == .talking else { return }
+        let connected = engine.conversations[id]?.connectedAgents ?? []
+        guard case .success = execute(.endConversation(id)) else { return }
+        conversations[index].phase = .ended
+        leaveInProgress(id)
+        for participant in connected {
+            guard let agent = agentIndex(of: participant.user) else { continue }
+            schedule(.wrapUpDone(id, agent: Int32(agent), participant.id), after: seconds(agentGroup(of: agent).wrapUpTime, &agentRandom))
+        }
+    }
+
+    private mutating func leaveInProgress(_ id: ConversationID) {
+        inProgress.remove(id)
+        inProgressByQueue[pools[conversations[Int(id.rawValue - 1)].pool].queue].remove(id)
+    }
+
+    /// A blind transfer back to the queue (M18: the monitored agent is transferred away);
+    /// sometimes the supervisor stops at the same instant (stop-versus-transfer race).
+    private mutating func transfer(_ id: ConversationID) {
+        let index = Int(id.rawValue - 1)
+        if let session = observer.session(of: id), chance(configuration.contention.stopAtTransferProbability, &contentionRandom),
+            let supervisor = supervisorIndex(of: session.supervisor)
+        {
+            _ = raceStop(supervisor, token: session.token, id, after: .zero)
+        }
+        let agent = conversations[index].primaryAgent
+        let participant = conversations[index].primaryParticipant
+        guard case .success = execute(.transfer(id, from: participant, to: .queue(queueIDs[pools[conversations[index].pool].queue]))) else { return }
+        leaveInProgress(id)
+        conversations[index].phase = .queued
+        conversations[index].primaryAgent = -1
+        schedule(.wrapUpDone(id, agent: Int32(agent), participant), after: seconds(agentGroup(of: agent).wrapUpTime, &agentRandom))
+        pools[conversations[index].pool].waiting.append(id)
+        route(conversations[index].pool)
+    }
+
+    /// A second agent joins for a while (M6: monitoring then needs an agent choice).
+    private mutating func conference(_ id: ConversationID) {
+        let pool = conversations[Int(id.rawValue - 1)].pool
+        let primary = conversations[Int(id.rawValue - 1)].primaryAgent
+        var candidate = pools[pool].available.first.map(Int.init)
+        if candidate == primary { candidate = pools[pool].available.dropFirst().first.map(Int.init) }
+        guard let agent = candidate, agent != primary, agents[agent].hasCapacity else { return }
+        offer(id, to: agent)
+        conversations[Int(id.rawValue - 1)].phase = .talking
+    }
+
+    mutating func conferenceEnds(_ id: ConversationID, agent: Int, _ participant: ParticipantID) {
+        guard engine.conversations[id]?.participant(participant)?.state == .connected else { return }
+        guard case .success = execute(.disconnectAgent(id, participant)) else { return }
+        schedule(.wrapUpDone(id, agent: Int32(agent), participant), after: seconds(agentGroup(of: agent).wrapUpTime, &agentRandom))
+    }
+
+    mutating func wrapUpDone(_ id: ConversationID, agent: Int, _ participant: ParticipantID) {
+        let code = configuration.queues[pools[conversations[Int(id.rawValue - 1)].pool].queue].wrapUpCodes.first ?? "done"
+        execute(.wrapUp(id, participant, code: code))
+        releaseCapacity(of: agent)
+    }
+
+    private mutating func releaseCapacity(of agent: Int) {
+        integrateOccupancy()
+        agents[agent].active -= 1
+        busyAgentUnits -= 1 / Double(agents[agent].capacity)
+        makeAvailable(agent)
+    }
+
+    private mutating func scheduleBreak(_ agent: Int) {
+        guard let interval = agentGroup(of: agent).breakInterval else { return }
+        schedule(.breakStarts(agent: Int32(agent)), after: seconds(interval, &agentRandom))
+    }
+
+    mutating func breakStarts(_ agent: Int) {
+        integrateOccupancy()
+        agents[agent].onBreak = true
+        staffedAgents -= 1
+        execute(.setPresence(agents[agent].user, .onBreak))
+        schedule(.breakEnds(agent: Int32(agent)), after: seconds(agentGroup(of: agent).breakLength ?? .constant(900), &agentRandom))
+    }
+
+    mutating func breakEnds(_ agent: Int) {
+        integrateOccupancy()
+        agents[agent].onBreak = false
+        staffedAgents += 1
+        execute(.setPresence(agents[agent].user, .onQueue))
+        makeAvailable(agent)
+        scheduleBreak(agent)
+    }
+
+    func agentIndex(of user: UserID?) -> Int? {
+        guard let user, user.rawValue >= 1, Int(user.rawValue) <= agents.count else { return nil }
+        return Int(user.rawValue - 1)
+    }
+
+    func supervisorIndex(of user: UserID) -> Int? {
+        let index = Int(user.rawValue) - 1 - agents.count
+        return index >= 0 && index < supervisors.count ? index : nil
+    }
+}

@@ -1,0 +1,424 @@
+import MonitoringEngine
+
+struct SupervisorRuntime: Sendable {
+    enum Phase: Sendable, Equatable {
+        /// Thinking before the next attempt.
+        case idle
+        /// A start is on its way.
+        case starting
+        case monitoring
+        /// A stop is on its way.
+        case stopping
+        /// The client vanished while monitoring: no renewals, no stop (M12).
+        case vanished
+    }
+
+    var user: UserID
+    var group: Int
+    var phase = Phase.idle
+    var conversation = ConversationID(0)
+    var token: UInt64 = 0
+    var presence = Presence.available
+    /// Bumped whenever the supervisor's session changes, so stale timers are ignored.
+    var generation: UInt32 = 0
+    /// Whether the last start came from Queue Activity.
+    var entryPoint = EntryPoint.interactions
+
+    init(user: UserID, group: Int) {
+        self.user = user
+        self.group = group
+    }
+}
+
+/// A request from a supervisor's client to the engine, over the network.
+struct ClientRequest: Sendable {
+    enum Operation: Sendable {
+        case start(ConversationID, EntryPoint)
+        case stop(SessionID, StopSource)
+        case renew(SessionID)
+    }
+
+    var supervisor: Int
+    var operation: Operation
+    var sentAt: Instant
+    var attempt: Int
+    var result: Result<Outcome, MonitoringError>?
+    var answered = false
+    var timedOut = false
+    /// The response and the time-out both refer to the request; it is freed after both.
+    var pendingEvents = 2
+    /// A duplicate or late stop is not retried and does not change the supervisor's phase.
+    var isEcho = false
+
+    var function: OperationFunction {
+        switch operation {
+        case .start: .start
+        case .stop: .stop
+        case .renew: .renew
+        }
+    }
+
+    var conversation: ConversationID {
+        switch operation {
+        case .start(let id, _): id
+        case .stop(let session, _), .renew(let session): session.conversation
+        }
+    }
+
+    var token: UInt64? {
+        switch operation {
+        case .start: nil
+        case .stop(let session, _), .renew(let session): session.token
+        }
+    }
+}
+
+extension World {
+    func supervisorGroup(_ index: Int) -> SupervisorGroup { configuration.supervisorGroups[supervisors[index].group] }
+
+    private mutating func rest(_ index: Int) {
+        supervisors[index].phase = .idle
+        supervisors[index].generation &+= 1
+        let think = seconds(supervisorGroup(index).thinkTime, &supervisorRandom)
+        schedule(.supervisorWakes(Int32(index), generation: supervisors[index].generation), after: think)
+    }
+
+    // MARK: Choosing and starting
+
+    mutating func supervisorWakes(_ index: Int, _ generation: UInt32) {
+        guard supervisors[index].generation == generation, supervisors[index].phase == .idle else { return }
+        guard supervisors[index].presence == .available, let target = pickConversation(for: index) else {
+            rest(index)
+            return
+        }
+        let group = supervisorGroup(index)
+        let entryPoint: EntryPoint = chance(group.queueActivityShare, &supervisorRandom) ? .queueActivity : .interactions
+        beginStart(index, target, entryPoint)
+    }
+
+    private mutating func beginStart(_ index: Int, _ target: ConversationID, _ entryPoint: EntryPoint) {
+        supervisors[index].phase = .starting
+        supervisors[index].conversation = target
+        supervisors[index].entryPoint = entryPoint
+        send(ClientRequest(supervisor: index, operation: .start(target, entryPoint), sentAt: now, attempt: 0))
+        if chance(configuration.contention.presenceFlapAroundStartProbability, &contentionRandom) {
+            let offset = TimeSpan(nanoseconds: Int64(contentionRandom.nextUnitInterval() * 1e9))
+            schedule(.presenceFlap(Int32(index), .busy), after: offset)
+            schedule(.presenceFlap(Int32(index), .available), after: offset + .seconds(1))
+        }
+    }
+
+    /// Picks an interaction the supervisor's (possibly stale) view shows as free, by the group's policy.
+    private mutating func pickConversation(for index: Int) -> ConversationID? {
+        let group = supervisorGroup(index)
+        let viewer = supervisors[index].user
+        func shownFree(_ id: ConversationID) -> Bool {
+            if case .monitor = views.button(for: id, viewer: viewer) { return true }
+            return false
+        }
+        var random = supervisorRandom
+        defer { supervisorRandom = random }
+        switch group.policy {
+        case .longest:
+            let candidates = inProgress.elements.filter(shownFree)
+            return candidates.min()
+        case .random:
+            return randomPick(inProgress, &random, shownFree)
+        case .queue(let name):
+            guard let queue = configuration.queues.firstIndex(where: { $0.name == name }) else { return nil }
+            return randomPick(inProgressByQueue[queue], &random, shownFree)
+        case .agentGroup(let name):
+            guard let groupIndex = configuration.agentGroups.firstIndex(where: { $0.name == name }) else { return nil }
+            return randomPick(inProgress, &random) { id in
+                let agent = conversations[Int(id.rawValue - 1)].primaryAgent
+                return agent >= 0 && agents[agent].group == groupIndex && shownFree(id)
+            }
+        }
+    }
+
+    /// Up to eight random draws for one the predicate accepts.
+    private func randomPick(
+        _ set: IndexedSet<ConversationID>, _ random: inout Xoshiro256StarStar, _ accept: (ConversationID) -> Bool
+    ) -> ConversationID? {
+        guard !set.isEmpty else { return nil }
+        for _ in 0..<8 {
+            let id = set[random.nextIndex(below: set.count)]
+            if accept(id) { return id }
+        }
+        return nil
+    }
+
+    // MARK: Monitoring
+
+    private mutating func startSucceeded(_ index: Int, _ session: MonitorSession) {
+        supervisors[index].phase = .monitoring
+        supervisors[index].conversation = session.id.conversation
+        supervisors[index].token = session.id.token
+        supervisors[index].generation &+= 1
+        let generation = supervisors[index].generation
+        let group = supervisorGroup(index)
+        let hold = seconds(group.holdTime, &supervisorRandom)
+        if chance(group.vanishProbability, &supervisorRandom) {
+            supervisors[index].phase = .vanished
+            schedule(.clientReturns(Int32(index), generation: generation), after: hold)
+            return
+        }
+        schedule(.renewDue(Int32(index), generation: generation), after: configuration.engine.renewalInterval)
+        schedule(.holdEnds(Int32(index), generation: generation), after: hold)
+    }
+
+    mutating func renewDue(_ index: Int, _ generation: UInt32) {
+        guard supervisors[index].generation == generation, supervisors[index].phase == .monitoring else { return }
+        let session = SessionID(conversation: supervisors[index].conversation, token: supervisors[index].token)
+        send(ClientRequest(supervisor: index, operation: .renew(session), sentAt: now, attempt: 0))
+        schedule(.renewDue(Int32(index), generation: generation), after: configuration.engine.renewalInterval)
+    }
+
+    mutating func holdEnds(_ index: Int, _ generation: UInt32) {
+        guard supervisors[index].generation == generation, supervisors[index].phase == .monitoring else { return }
+        let session = SessionID(conversation: supervisors[index].conversation, token: supervisors[index].token)
+        let source: StopSource = chance(supervisorGroup(index).stopFromInteractionShare, &supervisorRandom) ? .interaction : .details
+        supervisors[index].phase = .stopping
+        send(ClientRequest(supervisor: index, operation: .stop(session, source), sentAt: now, attempt: 0))
+        let contention = configuration.contention
+        if chance(contention.duplicateStopProbability, &contentionRandom) {
+            send(ClientRequest(supervisor: index, operation: .stop(session, source), sentAt: now, attempt: 0, isEcho: true))
+        }
+        if chance(contention.lateStopProbability, &contentionRandom) {
+            schedule(.lateStop(Int32(index), token: session.token, session.conversation), after: seconds(contention.lateStopDelaySeconds, &contentionRandom))
+        }
+    }
+
+    mutating func lateStop(_ index: Int, _ token: UInt64, _ id: ConversationID) {
+        let session = SessionID(conversation: id, token: token)
+        send(ClientRequest(supervisor: index, operation: .stop(session, .interaction), sentAt: now, attempt: 0, isEcho: true))
+    }
+
+    /// Sends a stop timed to reach the engine `delay` from now; returns the instant it arrives,
+    /// at which the caller schedules the competing end so both land on the same instant.
+    mutating func raceStop(_ index: Int, token: UInt64, _ id: ConversationID, after delay: TimeSpan) -> Instant {
+        let session = SessionID(conversation: id, token: token)
+        let request = allocate(ClientRequest(supervisor: index, operation: .stop(session, .interaction), sentAt: now, attempt: 0, isEcho: true))
+        history.append(now, process: index, .invoke, .stop, conversation: id, token: token, reason: "race")
+        let arrival = now + delay
+        schedule(.requestArrives(Int32(request)), at: arrival)
+        schedule(.requestTimesOut(Int32(request)), after: configuration.network.supervisor.timeout)
+        return arrival
+    }
+
+    /// The engine reported a session's end (M18, M19): the holder's client hears of it.
+    mutating func sessionEnded(_ session: LockObserver.ActiveSession, _ id: ConversationID, _ reason: EndReason, at instant: Instant) {
+        metrics.automaticEnds[reason.rawValue, default: 0] += reason == .stoppedFromDetails || reason == .stoppedFromInteraction ? 0 : 1
+        metrics.endsByReason[reason.rawValue, default: 0] += 1
+        if measuring { interval.monitoredSeconds += (instant - session.startedAt).seconds }
+        metrics.monitoredSeconds += (instant - session.startedAt).seconds
+        if reason != .stoppedFromDetails && reason != .stoppedFromInteraction {
+            history.append(instant, process: supervisorIndex(of: session.supervisor) ?? -1, .invoke, .end, conversation: id, token: session.token, reason: reason.rawValue)
+            history.append(instant, process: supervisorIndex(of: session.supervisor) ?? -1, .ok, .end, conversation: id, token: session.token, reason: reason.rawValue)
+        }
+        guard let index = supervisorIndex(of: session.supervisor) else { return }
+        let push = milliseconds(configuration.network.supervisor.downMilliseconds, &networkRandom)
+        schedule(.sessionEndNotice(Int32(index), token: session.token, id), after: push)
+    }
+
+    mutating func sessionEndNotice(_ index: Int, _ token: UInt64, _ id: ConversationID) {
+        guard supervisors[index].conversation == id, supervisors[index].token == token,
+            supervisors[index].phase == .monitoring
+        else { return }
+        rest(index)
+    }
+
+    mutating func clientReturns(_ index: Int, _ generation: UInt32) {
+        guard supervisors[index].generation == generation, supervisors[index].phase == .vanished else { return }
+        rest(index)
+    }
+
+    // MARK: Presence
+
+    mutating func presenceChange(_ index: Int) {
+        let group = supervisorGroup(index)
+        guard !group.presenceChangeTo.isEmpty else { return }
+        let presence = group.presenceChangeTo[supervisorRandom.nextIndex(below: group.presenceChangeTo.count)]
+        setPresence(index, presence)
+        schedule(.presenceRestore(Int32(index)), after: seconds(group.presenceChangeLength, &supervisorRandom))
+        if let interval = group.presenceChangeInterval {
+            schedule(.presenceChange(Int32(index)), after: seconds(interval, &supervisorRandom) + seconds(group.presenceChangeLength, &supervisorRandom))
+        }
+    }
+
+    mutating func presenceRestore(_ index: Int) { setPresence(index, .available) }
+
+    mutating func presenceFlap(_ index: Int, to presence: Presence) { setPresence(index, presence) }
+
+    private mutating func setPresence(_ index: Int, _ presence: Presence) {
+        supervisors[index].presence = presence
+        execute(.setPresence(supervisors[index].user, presence))
+    }
+
+    // MARK: Stampedes
+
+    /// K idle supervisors go for one conversation within a window (M8 under contention).
+    mutating func stampede(_ index: Int) {
+        let settings = configuration.contention.stampedes[index]
+        if let every = settings.every { schedule(.stampede(Int32(index)), after: every) }
+        guard !inProgress.isEmpty else { return }
+        let target = inProgress[contentionRandom.nextIndex(below: inProgress.count)]
+        var chosen = 0
+        var tries = 0
+        while chosen < settings.supervisors, tries < settings.supervisors * 8, !supervisors.isEmpty {
+            tries += 1
+            let supervisor = contentionRandom.nextIndex(below: supervisors.count)
+            guard supervisors[supervisor].phase == .idle else { continue }
+            supervisors[supervisor].phase = .starting
+            supervisors[supervisor].generation &+= 1
+            chosen += 1
+            let offset = TimeSpan(nanoseconds: Int64(contentionRandom.nextUnitInterval() * Double(settings.window.nanoseconds)))
+            schedule(.stampedeAttempt(Int32(supervisor), target), after: offset)
+        }
+    }
+
+    mutating func stampedeAttempt(_ index: Int, _ target: ConversationID) {
+        beginStart(index, target, .interactions)
+    }
+
+    // MARK: The network
+
+    private mutating func allocate(_ request: ClientRequest) -> Int {
+        if let free = freeRequests.popLast() {
+            requests[Int(free)] = request
+            return Int(free)
+        }
+        requests.append(request)
+        return requests.count - 1
+    }
+
+    private func latencyFactor() -> Double {
+        var factor = 1.0
+        for spike in configuration.contention.latencySpikes
+        where now >= Instant.zero + spike.at && now < Instant.zero + spike.at + spike.length {
+            factor *= spike.factor
+        }
+        return factor
+    }
+
+    /// Sends a request: it reaches the engine after the uplink latency; the client gives up
+    /// after its time-out.
+    private mutating func send(_ request: ClientRequest) {
+        let index = allocate(request)
+        let link = configuration.network.supervisor
+        history.append(now, process: request.supervisor, .invoke, request.function, conversation: request.conversation, token: request.token)
+        let up = milliseconds(link.upMilliseconds, &networkRandom)
+        schedule(.requestArrives(Int32(index)), after: TimeSpan(nanoseconds: Int64(Double(up.nanoseconds) * latencyFactor())))
+        schedule(.requestTimesOut(Int32(index)), after: link.timeout)
+    }
+
+    mutating func requestArrives(_ index: Int) {
+        let request = requests[index]
+        let supervisor = supervisors[request.supervisor].user
+        let command: Command =
+            switch request.operation {
+            case .start(let id, let entryPoint): .startMonitoring(id, supervisor: supervisor, agent: nil, via: entryPoint)
+            case .stop(let session, let source): .stopMonitoring(session, by: supervisor, from: source)
+            case .renew(let session): .renewLease(session, by: supervisor)
+            }
+        var result = execute(command)
+        if case .failure(.agentChoiceRequired(let choices)) = result, case .start(let id, let entryPoint) = request.operation,
+            !choices.isEmpty
+        {
+            // The console shows the agents; the supervisor picks one and the UI retries at once.
+            let choice = choices[supervisorRandom.nextIndex(below: choices.count)]
+            result = execute(.startMonitoring(id, supervisor: supervisor, agent: choice.participant, via: entryPoint))
+        }
+        requests[index].result = result
+        let down = milliseconds(configuration.network.supervisor.downMilliseconds, &networkRandom)
+        schedule(.responseArrives(Int32(index)), after: TimeSpan(nanoseconds: Int64(Double(down.nanoseconds) * latencyFactor())))
+    }
+
+    mutating func responseArrives(_ index: Int) {
+        defer { release(index) }
+        guard !requests[index].timedOut, let result = requests[index].result else { return }
+        requests[index].answered = true
+        let request = requests[index]
+        if measuring { metrics[latency: request.function].record(now - request.sentAt) }
+        switch result {
+        case .success(let outcome):
+            var token = request.token
+            if case .monitoringStarted(let session) = outcome { token = session.id.token }
+            if case .alreadyMonitoring(let session) = outcome { token = session.id.token }
+            history.append(now, process: request.supervisor, .ok, request.function, conversation: request.conversation, token: token)
+            metrics.count("\(request.function.rawValue).ok" + (outcomeSuffix(outcome)))
+        case .failure(let error):
+            history.append(now, process: request.supervisor, .fail, request.function, conversation: request.conversation, token: request.token, reason: reasonName(error))
+            metrics.count("\(request.function.rawValue).fail.\(reasonName(error))")
+        }
+        if case .start = request.operation, measuring {
+            interval.monitorAttempts += 1
+            if case .success(.monitoringStarted) = result { interval.monitorGrants += 1 }
+            if case .failure(.alreadyMonitored) = result { interval.monitorRefusedAlreadyMonitored += 1 }
+        }
+        guard !request.isEcho else { return }
+        handleAnswer(request, result)
+    }
+
+    private func outcomeSuffix(_ outcome: Outcome) -> String {
+        switch outcome {
+        case .monitoringStarted: ".granted"
+        case .alreadyMonitoring: ".resumed"
+        default: ""
+        }
+    }
+
+    private mutating func handleAnswer(_ request: ClientRequest, _ result: Result<Outcome, MonitoringError>) {
+        let index = request.supervisor
+        switch (request.operation, result) {
+        case (.start, .success(.monitoringStarted(let session))), (.start, .success(.alreadyMonitoring(let session))):
+            if supervisors[index].phase == .starting { startSucceeded(index, session) }
+        case (.start, _):
+            if supervisors[index].phase == .starting { rest(index) }
+        case (.stop, _):
+            if supervisors[index].phase == .stopping { rest(index) }
+        case (.renew, .failure):
+            if supervisors[index].phase == .monitoring { rest(index) }
+        case (.renew, .success):
+            break
+        }
+    }
+
+    mutating func requestTimesOut(_ index: Int) {
+        defer { release(index) }
+        let supervisor = requests[index].supervisor
+        guard !requests[index].answered else { return }
+        requests[index].timedOut = true
+        let request = requests[index]
+        history.append(now, process: request.supervisor, .info, request.function, conversation: request.conversation, token: request.token, reason: "timeout")
+        metrics.count("\(request.function.rawValue).timeout")
+        guard !request.isEcho else { return }
+        let link = configuration.network.supervisor
+        if request.attempt < link.retries {
+            var retry = request
+            retry.attempt += 1
+            retry.sentAt = now
+            retry.result = nil
+            retry.answered = false
+            retry.timedOut = false
+            retry.pendingEvents = 2
+            send(retry)
+            return
+        }
+        switch request.operation {
+        case .start: if supervisors[supervisor].phase == .starting { rest(supervisor) }
+        case .stop: if supervisors[supervisor].phase == .stopping { rest(supervisor) }
+        case .renew: break
+        }
+    }
+
+    private mutating func release(_ index: Int) {
+        requests[index].pendingEvents -= 1
+        if requests[index].pendingEvents == 0 { freeRequests.append(Int32(index)) }
+    }
+
+    func reasonName(_ error: MonitoringError) -> String {
+        let text = "\(error)"
+        return String(text.prefix { $0 != "(" })
+    }
+}

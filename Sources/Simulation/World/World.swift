@@ -1,0 +1,268 @@
+import DequeModule
+import MonitoringEngine
+
+/// The simulated contact centre: customers, agents and supervisors on every channel, the
+/// network between their clients and the engine, and the real `MonitoringEngine` they drive.
+///
+/// A world is single-threaded and deterministic: the same configuration (seed included)
+/// gives the same history, byte for byte. It touches the engine only through its public API.
+public struct World: Sendable {
+    public let configuration: WorldConfiguration
+    var engine: MonitoringEngine
+    /// The supervisors' read model (Interactions, Queue Activity), fed with a delay (M26).
+    var views = MonitoringReadModel()
+    var queue: EventQueue<WorldEvent>
+    public internal(set) var now = Instant.zero
+    let end: Instant
+
+    // Random streams, one per purpose, so that changing one part does not reshuffle others.
+    var arrivalRandom: [Xoshiro256StarStar]
+    var customerRandom: Xoshiro256StarStar
+    var agentRandom: Xoshiro256StarStar
+    var supervisorRandom: Xoshiro256StarStar
+    var networkRandom: Xoshiro256StarStar
+    var contentionRandom: Xoshiro256StarStar
+
+    var channels: [ChannelRuntime] = []
+    var queueIDs: [QueueID] = []
+    var pools: [Pool] = []
+    var agents: [AgentRuntime] = []
+    var supervisors: [SupervisorRuntime] = []
+    /// Indexed by conversation id − 1.
+    var conversations: [ConversationRuntime] = []
+    /// Conversations in progress, overall and per queue, for supervisors to pick from.
+    var inProgress = IndexedSet<ConversationID>()
+    var inProgressByQueue: [IndexedSet<ConversationID>] = []
+    var requests: [ClientRequest] = []
+    var freeRequests: [Int32] = []
+
+    /// Engine events waiting to reach the read model, and the instants they are due.
+    var feed = Deque<EventRecord>()
+    var feedBatches = Deque<(due: Instant, count: Int)>()
+
+    var observer: LockObserver
+    var endedSessions: [(LockObserver.ActiveSession, ConversationID, EndReason, Instant)] = []
+    public internal(set) var history: History
+    public internal(set) var metrics = RunMetrics()
+    public internal(set) var invariantViolations: [String] = []
+    public internal(set) var invariantViolationCount = 0
+    public internal(set) var eventsProcessed = 0
+    public internal(set) var engineCommands = 0
+    public internal(set) var stopReason: StopReason = .completed
+    /// Optional wall-clock timer for `timing.json`: nanoseconds from an arbitrary origin.
+    var wallClock: (@Sendable () -> UInt64)?
+    /// Receives every engine command and its outcome, for `binoculars replay --trace`.
+    public var trace: (@Sendable (Instant, Command, Result<Outcome, MonitoringError>) -> Void)?
+    /// Told the share of simulated time done, about every million events.
+    public var progress: (@Sendable (Double) -> Void)?
+    public internal(set) var engineWallNanoseconds: UInt64 = 0
+
+    var interval: IntervalMetrics
+    var lastIntegration = Instant.zero
+    var busyAgentUnits = 0.0
+    var staffedAgents = 0
+
+    /// Why a run stopped.
+    public enum StopReason: String, Sendable, Codable {
+        case completed
+        case eventLimitReached
+        case pendingEventLimitReached
+    }
+
+    public init(configuration: WorldConfiguration, wallClock: (@Sendable () -> UInt64)? = nil) {
+        self.configuration = configuration
+        self.wallClock = wallClock
+        let streams = RandomStreams(rootSeed: configuration.seed)
+        arrivalRandom = configuration.channels.indices.map { streams.stream(named: "arrivals", index: $0) }
+        customerRandom = streams.stream(named: "customers")
+        agentRandom = streams.stream(named: "agents")
+        supervisorRandom = streams.stream(named: "supervisors")
+        networkRandom = streams.stream(named: "network")
+        contentionRandom = streams.stream(named: "contention")
+        engine = MonitoringEngine(
+            configuration: EngineConfiguration(
+                leaseDuration: configuration.engine.leaseDuration, renewalInterval: configuration.engine.renewalInterval))
+        queue = EventQueue(capacityLimit: configuration.limits.maximumPendingEvents)
+        end = Instant.zero + configuration.duration
+        observer = LockObserver(leaseDuration: configuration.engine.leaseDuration)
+        history = History(capacity: configuration.limits.maximumHistoryOperations)
+        interval = IntervalMetrics(startSeconds: 0)
+    }
+
+    /// Runs the world to its end (or a limit) and returns its results.
+    public mutating func run() -> RunResult {
+        setUp()
+        while let next = queue.peekInstant, next <= end {
+            guard eventsProcessed < configuration.limits.maximumEvents else {
+                stopReason = .eventLimitReached
+                break
+            }
+            let (instant, event) = queue.popNext()!
+            now = instant
+            eventsProcessed += 1
+            handle(event)
+            if eventsProcessed & 0xF_FFFF == 0, let progress {
+                progress(Double(now.nanoseconds) / Double(max(1, end.nanoseconds)))
+            }
+        }
+        now = max(now, end)
+        closeInterval()
+        return result()
+    }
+
+    // MARK: Scheduling and the engine
+
+    mutating func schedule(_ event: WorldEvent, after delay: TimeSpan) {
+        schedule(event, at: now + TimeSpan(nanoseconds: max(0, delay.nanoseconds)))
+    }
+
+    mutating func schedule(_ event: WorldEvent, at instant: Instant) {
+        guard instant <= end else { return }
+        if case .rejectedAtCapacity = queue.schedule(event, at: max(instant, now)) {
+            stopReason = .pendingEventLimitReached
+        }
+    }
+
+    /// Runs one engine command now: checks invariants, observes the events from outside, feeds
+    /// the read model with its delay.
+    @discardableResult
+    mutating func execute(_ command: Command) -> Result<Outcome, MonitoringError> {
+        let result: Result<Outcome, MonitoringError>
+        if let wallClock {
+            let started = wallClock()
+            result = engine.execute(command, at: now)
+            engineWallNanoseconds &+= wallClock() &- started
+        } else {
+            result = engine.execute(command, at: now)
+        }
+        engineCommands += 1
+        interval.engineCommands += 1
+        trace?(now, command, result)
+        if configuration.engine.checkInvariants {
+            let violations = engine.checkInvariants()
+            if !violations.isEmpty { recordViolations(violations.map { "\($0) after \(command) at \(now)" }) }
+        }
+        let events = engine.events
+        guard !events.isEmpty else { return result }
+        endedSessions.removeAll(keepingCapacity: true)
+        observer.observe(events, engine.deliveries, ended: &endedSessions)
+        for (session, conversation, reason, instant) in endedSessions {
+            sessionEnded(session, conversation, reason, at: instant)
+        }
+        interval.concurrentMonitoredMaximum = max(interval.concurrentMonitoredMaximum, observer.activeCount)
+        feedViews(events)
+        return result
+    }
+
+    mutating func recordViolations(_ found: [String]) {
+        invariantViolationCount += found.count
+        invariantViolations += found.prefix(max(0, 100 - invariantViolations.count))
+    }
+
+    private mutating func feedViews(_ events: [EventRecord]) {
+        let delay = milliseconds(configuration.network.viewDelayMilliseconds, &networkRandom)
+        let due = max(now + delay, feedBatches.last?.due ?? now)
+        let wasEmpty = feedBatches.isEmpty
+        feed.append(contentsOf: events)
+        feedBatches.append((due, events.count))
+        if wasEmpty { schedule(.viewUpdate, at: due) }
+    }
+
+    /// Applies the events now due to the read model, and measures staleness (M26): from a
+    /// session's start to the read model showing it, plus the push to a supervisor's console.
+    mutating func applyDueViews() {
+        while let batch = feedBatches.first, batch.due <= now {
+            feedBatches.removeFirst()
+            for _ in 0..<batch.count {
+                let record = feed.removeFirst()
+                views.apply(record)
+                if case .monitoringStarted(_, let holder, _, _) = record.event, holder.since >= warmUpEnd {
+                    let push = milliseconds(configuration.network.supervisor.downMilliseconds, &networkRandom)
+                    metrics.staleness.record((now - holder.since) + push)
+                }
+            }
+        }
+        if let next = feedBatches.first { schedule(.viewUpdate, at: next.due) }
+    }
+
+    var warmUpEnd: Instant { Instant.zero + configuration.warmUp }
+    var measuring: Bool { now >= warmUpEnd }
+
+    // MARK: Dispatch
+
+    mutating func handle(_ event: WorldEvent) {
+        switch event {
+        case .arrival(let channel): customerArrives(on: Int(channel))
+        case .abandon(let id): customerAbandons(id)
+        case .agentAnswers(let id, let agent, let participant): agentAnswers(id, agent: Int(agent), participant)
+        case .agentReplies(let id): agentReplies(id)
+        case .customerReplies(let id): customerReplies(id)
+        case .agentCloses(let id): agentCloses(id)
+        case .conferenceEnds(let id, let agent, let participant): conferenceEnds(id, agent: Int(agent), participant)
+        case .wrapUpDone(let id, let agent, let participant): wrapUpDone(id, agent: Int(agent), participant)
+        case .breakStarts(let agent): breakStarts(Int(agent))
+        case .breakEnds(let agent): breakEnds(Int(agent))
+        case .supervisorWakes(let supervisor, let generation): supervisorWakes(Int(supervisor), generation)
+        case .holdEnds(let supervisor, let generation): holdEnds(Int(supervisor), generation)
+        case .renewDue(let supervisor, let generation): renewDue(Int(supervisor), generation)
+        case .sessionEndNotice(let supervisor, let token, let id): sessionEndNotice(Int(supervisor), token, id)
+        case .clientReturns(let supervisor, let generation): clientReturns(Int(supervisor), generation)
+        case .presenceChange(let supervisor): presenceChange(Int(supervisor))
+        case .presenceRestore(let supervisor): presenceRestore(Int(supervisor))
+        case .presenceFlap(let supervisor, let presence): presenceFlap(Int(supervisor), to: presence)
+        case .lateStop(let supervisor, let token, let id): lateStop(Int(supervisor), token, id)
+        case .stampede(let index): stampede(Int(index))
+        case .stampedeAttempt(let supervisor, let id): stampedeAttempt(Int(supervisor), id)
+        case .requestArrives(let request): requestArrives(Int(request))
+        case .responseArrives(let request): responseArrives(Int(request))
+        case .requestTimesOut(let request): requestTimesOut(Int(request))
+        case .viewUpdate: applyDueViews()
+        case .leaseSweep: leaseSweep()
+        case .intervalEnds: intervalEnds()
+        }
+    }
+
+    mutating func leaseSweep() {
+        execute(.expireLeases)
+        observer.checkLeases(sweptAt: now)
+        schedule(.leaseSweep, after: .seconds(1))
+    }
+
+    // MARK: Intervals
+
+    /// Integrates agent occupancy up to now (called before every change of it).
+    mutating func integrateOccupancy() {
+        let seconds = (now - lastIntegration).seconds
+        if seconds > 0 {
+            interval.busyAgentSeconds += busyAgentUnits * seconds
+            interval.staffedAgentSeconds += Double(staffedAgents) * seconds
+        }
+        lastIntegration = now
+    }
+
+    mutating func intervalEnds() {
+        closeInterval()
+        interval = IntervalMetrics(startSeconds: (now - Instant.zero).seconds)
+        interval.concurrentMonitoredMaximum = observer.activeCount
+        schedule(.intervalEnds, after: configuration.reportingInterval)
+    }
+
+    mutating func closeInterval() {
+        integrateOccupancy()
+        if interval.startSeconds >= configuration.warmUp.seconds { metrics.intervals.append(interval) }
+    }
+
+    // MARK: Helpers
+
+    func seconds(_ distribution: Distribution, _ random: inout Xoshiro256StarStar) -> TimeSpan {
+        TimeSpan(nanoseconds: Int64((max(0, distribution.sample(using: &random)) * 1e9).rounded()))
+    }
+
+    func milliseconds(_ distribution: Distribution, _ random: inout Xoshiro256StarStar) -> TimeSpan {
+        TimeSpan(nanoseconds: Int64((max(0, distribution.sample(using: &random)) * 1e6).rounded()))
+    }
+
+    func chance(_ probability: Double, _ random: inout Xoshiro256StarStar) -> Bool {
+        probability > 0 && random.nextUnitInterval() < probability
+    }
+}

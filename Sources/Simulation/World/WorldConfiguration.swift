@@ -1,0 +1,337 @@
+import MonitoringEngine
+
+/// Everything a simulated run needs: the contact centre, its behaviours, the network, the
+/// contention to inject, and the run's bounds. A scenario file decodes into this value.
+public struct WorldConfiguration: Sendable, Hashable {
+    public var name: String
+    public var seed: UInt64
+    /// Simulated time the run covers, warm-up included.
+    public var duration: TimeSpan
+    /// Metrics before this instant are not counted (warm-up deletion); invariants always are.
+    public var warmUp: TimeSpan
+    /// Length of the intervals of `series.csv` and of the per-interval KPIs.
+    public var reportingInterval: TimeSpan
+    /// The T of "service level: X% answered within T".
+    public var serviceLevelThreshold: TimeSpan
+    public var engine: EngineSettings
+    public var queues: [QueueSettings]
+    public var channels: [ChannelSettings]
+    public var agentGroups: [AgentGroup]
+    public var supervisorGroups: [SupervisorGroup]
+    public var network: NetworkSettings
+    public var contention: ContentionSettings
+    public var limits: RunLimits
+
+    public init(
+        name: String, seed: UInt64 = 1, duration: TimeSpan, warmUp: TimeSpan = .zero,
+        reportingInterval: TimeSpan = .seconds(900), serviceLevelThreshold: TimeSpan = .seconds(60),
+        engine: EngineSettings = EngineSettings(), queues: [QueueSettings], channels: [ChannelSettings],
+        agentGroups: [AgentGroup], supervisorGroups: [SupervisorGroup], network: NetworkSettings = NetworkSettings(),
+        contention: ContentionSettings = ContentionSettings(), limits: RunLimits = RunLimits()
+    ) {
+        self.name = name
+        self.seed = seed
+        self.duration = duration
+        self.warmUp = warmUp
+        self.reportingInterval = reportingInterval
+        self.serviceLevelThreshold = serviceLevelThreshold
+        self.engine = engine
+        self.queues = queues
+        self.channels = channels
+        self.agentGroups = agentGroups
+        self.supervisorGroups = supervisorGroups
+        self.network = network
+        self.contention = contention
+        self.limits = limits
+    }
+}
+
+/// The engine's own settings (M12).
+public struct EngineSettings: Sendable, Hashable {
+    public var leaseDuration: TimeSpan
+    public var renewalInterval: TimeSpan
+    /// Whether the world runs `checkInvariants()` after every engine command.
+    public var checkInvariants: Bool
+
+    public init(leaseDuration: TimeSpan = .seconds(30), renewalInterval: TimeSpan = .seconds(10), checkInvariants: Bool = true) {
+        self.leaseDuration = leaseDuration
+        self.renewalInterval = renewalInterval
+        self.checkInvariants = checkInvariants
+    }
+}
+
+public struct QueueSettings: Sendable, Hashable {
+    public var name: String
+    public var wrapUpCodes: [String]
+
+    public init(name: String, wrapUpCodes: [String] = ["resolved"]) {
+        self.name = name
+        self.wrapUpCodes = wrapUpCodes
+    }
+}
+
+/// The kind of channel customers arrive on; `messaging` draws its platform from a mix.
+public enum ChannelKind: String, Sendable, Hashable, CaseIterable {
+    case webMessaging, messaging, sms, voice, email
+}
+
+/// Customers arriving on one channel into one queue.
+public struct ChannelSettings: Sendable, Hashable {
+    public var kind: ChannelKind
+    /// For `messaging`: the platforms and their weights.
+    public var platforms: [PlatformWeight]
+    public var queue: String
+    /// Arrival rates per hour, one per `profileInterval`, from the start of the run; after the
+    /// last interval the last rate holds.
+    public var ratesPerHour: [Double]
+    public var profileInterval: TimeSpan
+    /// How long a queued customer waits before abandoning; nil: never abandons.
+    public var patience: Distribution?
+    /// How many messages the customer sends in the conversation (at least 1).
+    public var customerMessages: Distribution
+    /// The customer's time to answer an agent's message.
+    public var customerReplyTime: Distribution
+    /// Seconds from answer to close when set: the conversation is one block of handling (as in
+    /// queueing theory) instead of a message exchange.
+    public var handleTime: Distribution?
+
+    public init(
+        kind: ChannelKind, platforms: [PlatformWeight] = [], queue: String, ratesPerHour: [Double],
+        profileInterval: TimeSpan = .seconds(3_600), patience: Distribution? = nil,
+        customerMessages: Distribution = .constant(4), customerReplyTime: Distribution = .exponential(mean: 30),
+        handleTime: Distribution? = nil
+    ) {
+        self.handleTime = handleTime
+        self.kind = kind
+        self.platforms = platforms
+        self.queue = queue
+        self.ratesPerHour = ratesPerHour
+        self.profileInterval = profileInterval
+        self.patience = patience
+        self.customerMessages = customerMessages
+        self.customerReplyTime = customerReplyTime
+    }
+}
+
+public struct PlatformWeight: Sendable, Hashable {
+    public var platform: MessagingPlatform
+    public var weight: Double
+
+    public init(platform: MessagingPlatform, weight: Double) {
+        self.platform = platform
+        self.weight = weight
+    }
+}
+
+/// A group of identical agents. Times are in seconds when a `Distribution` is used for a time.
+public struct AgentGroup: Sendable, Hashable {
+    public var name: String
+    public var count: Int
+    public var queues: [String]
+    public var channels: [ChannelKind]
+    /// Conversations an agent handles at once.
+    public var capacity: Int
+    /// Seconds the agent takes to answer a customer message.
+    public var replyTime: Distribution
+    /// Seconds of wrap-up after the conversation.
+    public var wrapUpTime: Distribution
+    /// Probability that a conversation is blind-transferred to another agent (M18 transfer).
+    public var transferProbability: Double
+    /// Probability that a second agent joins for a while (conference/consult, M6).
+    public var conferenceProbability: Double
+    /// Seconds a conferenced second agent stays.
+    public var conferenceTime: Distribution
+    /// Breaks: seconds between breaks and their length; nil: no breaks.
+    public var breakInterval: Distribution?
+    public var breakLength: Distribution?
+
+    public init(
+        name: String, count: Int, queues: [String], channels: [ChannelKind] = [.webMessaging, .messaging, .sms],
+        capacity: Int = 3, replyTime: Distribution = .exponential(mean: 20), wrapUpTime: Distribution = .constant(30),
+        transferProbability: Double = 0, conferenceProbability: Double = 0, conferenceTime: Distribution = .constant(60),
+        breakInterval: Distribution? = nil, breakLength: Distribution? = nil
+    ) {
+        self.name = name
+        self.count = count
+        self.queues = queues
+        self.channels = channels
+        self.capacity = capacity
+        self.replyTime = replyTime
+        self.wrapUpTime = wrapUpTime
+        self.transferProbability = transferProbability
+        self.conferenceProbability = conferenceProbability
+        self.conferenceTime = conferenceTime
+        self.breakInterval = breakInterval
+        self.breakLength = breakLength
+    }
+}
+
+/// How a supervisor picks the interaction to monitor from the view they use.
+public enum SelectionPolicy: Sendable, Hashable {
+    case random
+    /// The longest-running interaction.
+    case longest
+    /// A random interaction of this queue.
+    case queue(String)
+    /// A random interaction handled by an agent of this group.
+    case agentGroup(String)
+}
+
+/// A group of identical supervisors and how they monitor.
+public struct SupervisorGroup: Sendable, Hashable {
+    public var name: String
+    public var count: Int
+    public var licence: Licence
+    public var permissions: PermissionSet
+    /// Seconds between the end of one monitoring attempt (or session) and the next attempt.
+    public var thinkTime: Distribution
+    /// Weight of finding interactions through Queue Activity rather than the Interactions view.
+    public var queueActivityShare: Double
+    public var policy: SelectionPolicy
+    /// Seconds a session is held before the supervisor stops it.
+    public var holdTime: Distribution
+    /// Share of stops made from the interaction (the rest from the details page).
+    public var stopFromInteractionShare: Double
+    /// Probability that the client vanishes while monitoring: no stop, no renewals (M12).
+    public var vanishProbability: Double
+    /// Presence changes: seconds between them, seconds they last, and to what; nil: none.
+    public var presenceChangeInterval: Distribution?
+    public var presenceChangeLength: Distribution
+    public var presenceChangeTo: [Presence]
+
+    public init(
+        name: String, count: Int, licence: Licence = .cx3, permissions: PermissionSet = .supervisorRole,
+        thinkTime: Distribution = .exponential(mean: 120), queueActivityShare: Double = 0.3,
+        policy: SelectionPolicy = .random, holdTime: Distribution = .exponential(mean: 180),
+        stopFromInteractionShare: Double = 0.7, vanishProbability: Double = 0,
+        presenceChangeInterval: Distribution? = nil, presenceChangeLength: Distribution = .constant(60),
+        presenceChangeTo: [Presence] = [.busy]
+    ) {
+        self.name = name
+        self.count = count
+        self.licence = licence
+        self.permissions = permissions
+        self.thinkTime = thinkTime
+        self.queueActivityShare = queueActivityShare
+        self.policy = policy
+        self.holdTime = holdTime
+        self.stopFromInteractionShare = stopFromInteractionShare
+        self.vanishProbability = vanishProbability
+        self.presenceChangeInterval = presenceChangeInterval
+        self.presenceChangeLength = presenceChangeLength
+        self.presenceChangeTo = presenceChangeTo
+    }
+}
+
+/// One direction-pair of the network between a kind of client and the engine. Latencies in
+/// milliseconds.
+public struct LinkSettings: Sendable, Hashable {
+    public var upMilliseconds: Distribution
+    public var downMilliseconds: Distribution
+    /// A request with no answer after this long is reported unknown and retried.
+    public var timeout: TimeSpan
+    public var retries: Int
+
+    public init(
+        upMilliseconds: Distribution = .lognormal(mu: 3.0, sigma: 0.5), downMilliseconds: Distribution = .lognormal(mu: 3.0, sigma: 0.5),
+        timeout: TimeSpan = .seconds(5), retries: Int = 2
+    ) {
+        self.upMilliseconds = upMilliseconds
+        self.downMilliseconds = downMilliseconds
+        self.timeout = timeout
+        self.retries = retries
+    }
+}
+
+public struct NetworkSettings: Sendable, Hashable {
+    public var supervisor: LinkSettings
+    public var agent: LinkSettings
+    public var customer: LinkSettings
+    /// Milliseconds between an engine event and the supervisors' read model applying it (M26).
+    public var viewDelayMilliseconds: Distribution
+
+    public init(
+        supervisor: LinkSettings = LinkSettings(), agent: LinkSettings = LinkSettings(), customer: LinkSettings = LinkSettings(),
+        viewDelayMilliseconds: Distribution = .lognormal(mu: 5.0, sigma: 0.6)
+    ) {
+        self.supervisor = supervisor
+        self.agent = agent
+        self.customer = customer
+        self.viewDelayMilliseconds = viewDelayMilliseconds
+    }
+}
+
+/// Contention injected on purpose.
+public struct ContentionSettings: Sendable, Hashable {
+    public var stampedes: [Stampede]
+    /// Probability that a stop is sent twice (duplicate), and that it is sent again late.
+    public var duplicateStopProbability: Double
+    public var lateStopProbability: Double
+    public var lateStopDelaySeconds: Distribution
+    /// Probability that a supervisor stops exactly when the conversation ends / is transferred.
+    public var stopAtConversationEndProbability: Double
+    public var stopAtTransferProbability: Double
+    /// Probability that a supervisor's presence flips to busy and back within a second of a start.
+    public var presenceFlapAroundStartProbability: Double
+    public var latencySpikes: [LatencySpike]
+
+    public init(
+        stampedes: [Stampede] = [], duplicateStopProbability: Double = 0, lateStopProbability: Double = 0,
+        lateStopDelaySeconds: Distribution = .exponential(mean: 5), stopAtConversationEndProbability: Double = 0,
+        stopAtTransferProbability: Double = 0, presenceFlapAroundStartProbability: Double = 0,
+        latencySpikes: [LatencySpike] = []
+    ) {
+        self.stampedes = stampedes
+        self.duplicateStopProbability = duplicateStopProbability
+        self.lateStopProbability = lateStopProbability
+        self.lateStopDelaySeconds = lateStopDelaySeconds
+        self.stopAtConversationEndProbability = stopAtConversationEndProbability
+        self.stopAtTransferProbability = stopAtTransferProbability
+        self.presenceFlapAroundStartProbability = presenceFlapAroundStartProbability
+        self.latencySpikes = latencySpikes
+    }
+}
+
+/// K supervisors trying to monitor one conversation within a window, first at `at`, then
+/// every `every` (if given).
+public struct Stampede: Sendable, Hashable {
+    public var at: TimeSpan
+    public var every: TimeSpan?
+    public var supervisors: Int
+    public var window: TimeSpan
+
+    public init(at: TimeSpan, every: TimeSpan? = nil, supervisors: Int, window: TimeSpan) {
+        self.at = at
+        self.every = every
+        self.supervisors = supervisors
+        self.window = window
+    }
+}
+
+/// From `at` for `length`, network latencies are multiplied by `factor` (timeouts and
+/// retries follow: a retry storm).
+public struct LatencySpike: Sendable, Hashable {
+    public var at: TimeSpan
+    public var length: TimeSpan
+    public var factor: Double
+
+    public init(at: TimeSpan, length: TimeSpan, factor: Double) {
+        self.at = at
+        self.length = length
+        self.factor = factor
+    }
+}
+
+/// Bounds of a run; reaching one stops the run with a reported outcome.
+public struct RunLimits: Sendable, Hashable {
+    public var maximumEvents: Int
+    public var maximumPendingEvents: Int
+    /// Operations kept for `history.jsonl`; beyond, the history is truncated (and says so).
+    public var maximumHistoryOperations: Int
+
+    public init(maximumEvents: Int = 2_000_000_000, maximumPendingEvents: Int = 50_000_000, maximumHistoryOperations: Int = 5_000_000) {
+        self.maximumEvents = maximumEvents
+        self.maximumPendingEvents = maximumPendingEvents
+        self.maximumHistoryOperations = maximumHistoryOperations
+    }
+}
