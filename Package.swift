@@ -62,5 +62,9 @@ let package = Package(
             name: "ScenarioTests",
             dependencies: ["Scenario", "Simulation", "MonitoringEngine"]
         ),
+        .testTarget(
+            name: "ReportsTests",
+            dependencies: ["Reports", "Scenario", "Simulation", "MonitoringEngine"]
+        ),
     ]
 )

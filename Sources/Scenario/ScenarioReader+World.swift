@@ -16,7 +16,7 @@ enum ScenarioKeys {
     ]
     static let agentGroup = [
         "name", "count", "queues", "channels", "capacity", "replyTime", "wrapUpTime", "transferProbability",
-        "conferenceProbability", "conferenceTime", "breakInterval", "breakLength",
+        "conferenceProbability", "conferenceTime", "breakInterval", "breakLength", "shiftStart", "shiftLength",
     ]
     static let supervisorGroup = [
         "name", "count", "licence", "permissions", "thinkTime", "queueActivityShare", "policy", "holdTime",
@@ -234,6 +234,8 @@ extension ScenarioReader {
         read(fields, "conferenceTime", into: &group.conferenceTime) { distribution($0, $1, .seconds) }
         readOptional(fields, "breakInterval", into: &group.breakInterval) { distribution($0, $1, .seconds) }
         readOptional(fields, "breakLength", into: &group.breakLength) { distribution($0, $1, .seconds) }
+        read(fields, "shiftStart", into: &group.shiftStart, timeSpan)
+        readOptional(fields, "shiftLength", into: &group.shiftLength, timeSpan)
         return group
     }
 

@@ -48,7 +48,7 @@ struct ScenarioErrorTests {
         #expect(error.location == SourceLocation(file: Self.path, line: 12, column: 5))
         #expect(
             error.message
-                == "unknown key \"supervisor\" in agentGroups[0]; expected one of: name, count, queues, channels, capacity, replyTime, wrapUpTime, transferProbability, conferenceProbability, conferenceTime, breakInterval, breakLength"
+                == "unknown key \"supervisor\" in agentGroups[0]; expected one of: name, count, queues, channels, capacity, replyTime, wrapUpTime, transferProbability, conferenceProbability, conferenceTime, breakInterval, breakLength, shiftStart, shiftLength"
         )
         #expect(error.followingErrors.isEmpty)
     }
@@ -217,7 +217,7 @@ struct ScenarioErrorTests {
             error.description == """
                 Scenarios/x.yaml:2:11: expected a duration like 30s, 250ms, 15m or 8h, found "soon"
                 Scenarios/x.yaml:12:15: agentGroups[0].capacity must be at least 1, found 0
-                Scenarios/x.yaml:13:5: unknown key "boss" in agentGroups[0]; expected one of: name, count, queues, channels, capacity, replyTime, wrapUpTime, transferProbability, conferenceProbability, conferenceTime, breakInterval, breakLength
+                Scenarios/x.yaml:13:5: unknown key "boss" in agentGroups[0]; expected one of: name, count, queues, channels, capacity, replyTime, wrapUpTime, transferProbability, conferenceProbability, conferenceTime, breakInterval, breakLength, shiftStart, shiftLength
                 Scenarios/x.yaml:17:14: expected a licence: one of cx1, cx1DigitalAddOn2, cx2, cx2Digital, cx3, cx3Digital, found "cx9"
                 """)
         #expect(error.all.description == error.description)

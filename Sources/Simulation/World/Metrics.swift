@@ -42,14 +42,14 @@ public struct IntervalMetrics: Sendable, Hashable, Codable {
     /// Customers connected to an agent.
     public var answered = 0
     public var answeredWithinThreshold = 0
-    /// Customers answered the instant they arrived (Erlang C's 1 − P(wait)).
+    /// Customers offered to an agent the instant they arrived, without queueing (Erlang C's 1 − P(wait)).
     public var answeredWithoutWaiting = 0
     public var abandoned = 0
     /// Sum of the waits of answered customers, seconds.
     public var waitSecondsTotal = 0.0
     /// Agent capacity in use (conversations / capacity) integrated over time, agent-seconds.
     public var busyAgentSeconds = 0.0
-    /// Agents on queue integrated over time, agent-seconds.
+    /// Agents present (on queue, or finishing conversations) integrated over time, agent-seconds.
     public var staffedAgentSeconds = 0.0
     public var monitorAttempts = 0
     public var monitorGrants = 0

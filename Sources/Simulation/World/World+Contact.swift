@@ -25,11 +25,16 @@ struct AgentRuntime: Sendable {
     /// Conversations counted against capacity: from alert to the end of wrap-up.
     var active = 0
     var onBreak = false
+    var offShift = false
     var pools: [Int]
     /// Pools whose `available` list holds this agent.
     var listedIn: [Bool]
 
-    var hasCapacity: Bool { !onBreak && active < capacity }
+    var isStaffed: Bool { !onBreak && !offShift }
+    /// On queue, or still handling conversations after a break or shift began: the
+    /// denominator of occupancy.
+    var isPresent: Bool { isStaffed || active > 0 }
+    var hasCapacity: Bool { isStaffed && active < capacity }
 }
 
 struct ConversationRuntime: Sendable {
@@ -45,6 +50,8 @@ struct ConversationRuntime: Sendable {
     var customerMessagesLeft: Int
     var transferPending: Bool
     var conferencePending: Bool
+    /// Offered to an agent the instant it arrived: the customer did not wait in queue.
+    var offeredOnArrival = false
 }
 
 extension World {
@@ -65,8 +72,16 @@ extension World {
             scheduleArrival(on: index)
         }
         for index in agents.indices {
-            makeAvailable(index)
-            scheduleBreak(index)
+            let group = agentGroup(of: index)
+            if group.shiftStart > .zero {
+                schedule(.shiftStarts(agent: Int32(index)), at: Instant.zero + group.shiftStart)
+            } else {
+                makeAvailable(index)
+                scheduleBreak(index)
+            }
+            if let length = group.shiftLength {
+                schedule(.shiftEnds(agent: Int32(index)), at: Instant.zero + group.shiftStart + length)
+            }
         }
         for index in supervisors.indices {
             let group = configuration.supervisorGroups[supervisors[index].group]
@@ -79,7 +94,8 @@ extension World {
             schedule(.stampede(Int32(index)), at: Instant.zero + stampede.at)
         }
         schedule(.leaseSweep, after: .seconds(1))
-        schedule(.intervalEnds, after: configuration.reportingInterval)
+        // Reporting intervals start at the end of warm-up; the warm-up is one interval, dropped.
+        schedule(.intervalEnds, at: configuration.warmUp > .zero ? warmUpEnd : Instant.zero + configuration.reportingInterval)
     }
 
     private mutating func defineDirectory() {
@@ -99,9 +115,12 @@ extension World {
             for member in 0..<group.count {
                 let user = UserID(nextUser)
                 nextUser += 1
-                execute(.addUser(User(id: user, displayName: "\(group.name) \(member + 1)", licence: .cx1, roles: [agentRole], presence: .onQueue)))
+                let onShift = group.shiftStart == .zero
+                execute(.addUser(User(id: user, displayName: "\(group.name) \(member + 1)", licence: .cx1, roles: [agentRole], presence: onShift ? .onQueue : .offline)))
                 for queue in queues { execute(.setQueueMembership(queueIDs[queue], user, isMember: true)) }
-                agents.append(AgentRuntime(user: user, group: groupIndex, capacity: max(1, group.capacity), pools: groupPools, listedIn: []))
+                var agent = AgentRuntime(user: user, group: groupIndex, capacity: max(1, group.capacity), pools: groupPools, listedIn: [])
+                agent.offShift = !onShift
+                agents.append(agent)
             }
         }
         for (groupIndex, group) in configuration.supervisorGroups.enumerated() {
@@ -114,7 +133,7 @@ extension World {
                 supervisors.append(SupervisorRuntime(user: user, group: groupIndex))
             }
         }
-        staffedAgents = agents.count
+        presentAgents = agents.count { $0.isPresent }
         for index in agents.indices { agents[index].listedIn = Array(repeating: false, count: pools.count) }
     }
 
@@ -175,12 +194,15 @@ extension World {
         guard conversations[index].phase == .talking else { return }
         execute(.sendMessage(id, from: .customer, .text, body: "Thanks"))
         conversations[index].customerMessagesLeft -= 1
-        schedule(.agentReplies(id), after: seconds(agentGroup(of: conversations[index].primaryAgent).replyTime, &agentRandom))
+        schedule(.agentReplies(id), after: seconds(agentGroup(of: conversations[index].primaryAgent).replyTime, &agentRandom) + agentUplink())
     }
 
     // MARK: Routing and agents
 
     func agentGroup(of agent: Int) -> AgentGroup { configuration.agentGroups[agents[max(0, agent)].group] }
+
+    /// The time an agent's action takes to reach the engine.
+    mutating func agentUplink() -> TimeSpan { milliseconds(configuration.network.agent.upMilliseconds, &networkRandom) }
 
     /// Lists an agent with free capacity in each of its pools, and routes waiting customers to them.
     mutating func makeAvailable(_ agent: Int) {
@@ -217,10 +239,10 @@ extension World {
 
     private mutating func offer(_ id: ConversationID, to agent: Int) {
         guard case .success(.participantAdded(let participant)) = execute(.alertAgent(id, agents[agent].user)) else { return }
-        integrateOccupancy()
-        agents[agent].active += 1
-        busyAgentUnits += 1 / Double(agents[agent].capacity)
-        conversations[Int(id.rawValue - 1)].phase = .alerting
+        changeAgent(agent) { $0.active += 1 }
+        let index = Int(id.rawValue - 1)
+        if !conversations[index].answered, now == conversations[index].arrivedAt { conversations[index].offeredOnArrival = true }
+        conversations[index].phase = .alerting
         let answer = milliseconds(configuration.network.agent.upMilliseconds, &networkRandom)
         schedule(.agentAnswers(id, agent: Int32(agent), participant), after: answer)
     }
@@ -241,7 +263,7 @@ extension World {
             interval.answered += 1
             interval.waitSecondsTotal += wait.seconds
             if wait <= configuration.serviceLevelThreshold { interval.answeredWithinThreshold += 1 }
-            if wait == .zero { interval.answeredWithoutWaiting += 1 }
+            if conversations[index].offeredOnArrival { interval.answeredWithoutWaiting += 1 }
         }
         if !conversations[index].answered {
             let group = agentGroup(of: agent)
@@ -257,7 +279,7 @@ extension World {
         if let handleTime = configuration.channels[conversations[index].channel].handleTime {
             schedule(.agentCloses(id), after: seconds(handleTime, &customerRandom))
         } else {
-            schedule(.agentReplies(id), after: seconds(agentGroup(of: agent).replyTime, &agentRandom))
+            schedule(.agentReplies(id), after: seconds(agentGroup(of: agent).replyTime, &agentRandom) + agentUplink())
         }
     }
 
@@ -276,7 +298,8 @@ extension World {
             conference(id)
         }
         if conversations[index].customerMessagesLeft > 0 {
-            schedule(.customerReplies(id), after: seconds(configuration.channels[conversations[index].channel].customerReplyTime, &customerRandom))
+            let think = seconds(configuration.channels[conversations[index].channel].customerReplyTime, &customerRandom)
+            schedule(.customerReplies(id), after: think + milliseconds(configuration.network.customer.upMilliseconds, &networkRandom))
         } else {
             scheduleClose(id, after: seconds(agentGroup(of: agent).replyTime, &agentRandom))
         }
@@ -357,10 +380,19 @@ extension World {
     }
 
     private mutating func releaseCapacity(of agent: Int) {
-        integrateOccupancy()
-        agents[agent].active -= 1
-        busyAgentUnits -= 1 / Double(agents[agent].capacity)
+        changeAgent(agent) { $0.active -= 1 }
         makeAvailable(agent)
+    }
+
+    /// The one place an agent's load or availability changes: occupancy is integrated up to
+    /// now first, then its numerator (capacity in use) and denominator (agents present) follow.
+    private mutating func changeAgent(_ agent: Int, _ change: (inout AgentRuntime) -> Void) {
+        integrateOccupancy()
+        let before = agents[agent]
+        change(&agents[agent])
+        let after = agents[agent]
+        busyAgentUnits += Double(after.active - before.active) / Double(after.capacity)
+        presentAgents += (after.isPresent ? 1 : 0) - (before.isPresent ? 1 : 0)
     }
 
     private mutating func scheduleBreak(_ agent: Int) {
@@ -368,21 +400,37 @@ extension World {
         schedule(.breakStarts(agent: Int32(agent)), after: seconds(interval, &agentRandom))
     }
 
+    /// Changes whether an agent takes conversations, keeping the staffed count and presence right.
+    private mutating func setAgent(_ agent: Int, onBreak: Bool? = nil, offShift: Bool? = nil) {
+        changeAgent(agent) {
+            if let onBreak { $0.onBreak = onBreak }
+            if let offShift { $0.offShift = offShift }
+        }
+        let staffed = agents[agent].isStaffed
+        let presence: Presence = agents[agent].offShift ? .offline : agents[agent].onBreak ? .onBreak : .onQueue
+        execute(.setPresence(agents[agent].user, presence))
+        if staffed { makeAvailable(agent) }
+    }
+
     mutating func breakStarts(_ agent: Int) {
-        integrateOccupancy()
-        agents[agent].onBreak = true
-        staffedAgents -= 1
-        execute(.setPresence(agents[agent].user, .onBreak))
+        guard !agents[agent].offShift else { return }
+        setAgent(agent, onBreak: true)
         schedule(.breakEnds(agent: Int32(agent)), after: seconds(agentGroup(of: agent).breakLength ?? .constant(900), &agentRandom))
     }
 
     mutating func breakEnds(_ agent: Int) {
-        integrateOccupancy()
-        agents[agent].onBreak = false
-        staffedAgents += 1
-        execute(.setPresence(agents[agent].user, .onQueue))
-        makeAvailable(agent)
+        setAgent(agent, onBreak: false)
+        if !agents[agent].offShift { scheduleBreak(agent) }
+    }
+
+    mutating func shiftStarts(_ agent: Int) {
+        setAgent(agent, offShift: false)
         scheduleBreak(agent)
+    }
+
+    /// The agent takes no new conversations and goes offline; current ones continue to their end.
+    mutating func shiftEnds(_ agent: Int) {
+        setAgent(agent, onBreak: false, offShift: true)
     }
 
     func agentIndex(of user: UserID?) -> Int? {

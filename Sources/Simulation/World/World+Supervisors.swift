@@ -102,7 +102,7 @@ extension World {
         supervisors[index].entryPoint = entryPoint
         send(ClientRequest(supervisor: index, operation: .start(target, entryPoint), sentAt: now, attempt: 0))
         if chance(configuration.contention.presenceFlapAroundStartProbability, &contentionRandom) {
-            let offset = TimeSpan(nanoseconds: Int64(contentionRandom.nextUnitInterval() * 1e9))
+            let offset = TimeSpan(nanoseconds: Int64(contentionRandom.nextUnitInterval() * 1e8))
             schedule(.presenceFlap(Int32(index), .busy), after: offset)
             schedule(.presenceFlap(Int32(index), .available), after: offset + .seconds(1))
         }

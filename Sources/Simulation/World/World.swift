@@ -60,7 +60,7 @@ public struct World: Sendable {
     var interval: IntervalMetrics
     var lastIntegration = Instant.zero
     var busyAgentUnits = 0.0
-    var staffedAgents = 0
+    var presentAgents = 0
 
     /// Why a run stopped.
     public enum StopReason: String, Sendable, Codable {
@@ -202,6 +202,8 @@ public struct World: Sendable {
         case .wrapUpDone(let id, let agent, let participant): wrapUpDone(id, agent: Int(agent), participant)
         case .breakStarts(let agent): breakStarts(Int(agent))
         case .breakEnds(let agent): breakEnds(Int(agent))
+        case .shiftStarts(let agent): shiftStarts(Int(agent))
+        case .shiftEnds(let agent): shiftEnds(Int(agent))
         case .supervisorWakes(let supervisor, let generation): supervisorWakes(Int(supervisor), generation)
         case .holdEnds(let supervisor, let generation): holdEnds(Int(supervisor), generation)
         case .renewDue(let supervisor, let generation): renewDue(Int(supervisor), generation)
@@ -235,7 +237,7 @@ public struct World: Sendable {
         let seconds = (now - lastIntegration).seconds
         if seconds > 0 {
             interval.busyAgentSeconds += busyAgentUnits * seconds
-            interval.staffedAgentSeconds += Double(staffedAgents) * seconds
+            interval.staffedAgentSeconds += Double(presentAgents) * seconds
         }
         lastIntegration = now
     }
@@ -247,9 +249,11 @@ public struct World: Sendable {
         schedule(.intervalEnds, after: configuration.reportingInterval)
     }
 
+    /// Closes the current interval; it is reported if it lies after warm-up and is not empty.
     mutating func closeInterval() {
         integrateOccupancy()
-        if interval.startSeconds >= configuration.warmUp.seconds { metrics.intervals.append(interval) }
+        let lasted = (now - Instant.zero).seconds > interval.startSeconds
+        if lasted, interval.startSeconds >= configuration.warmUp.seconds { metrics.intervals.append(interval) }
     }
 
     // MARK: Helpers

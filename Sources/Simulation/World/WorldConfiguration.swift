@@ -144,13 +144,20 @@ public struct AgentGroup: Sendable, Hashable {
     /// Breaks: seconds between breaks and their length; nil: no breaks.
     public var breakInterval: Distribution?
     public var breakLength: Distribution?
+    /// When the group's agents come on queue (offline before).
+    public var shiftStart: TimeSpan
+    /// How long they stay; then they go offline after finishing their conversations. nil: to the end.
+    public var shiftLength: TimeSpan?
 
     public init(
         name: String, count: Int, queues: [String], channels: [ChannelKind] = [.webMessaging, .messaging, .sms],
         capacity: Int = 3, replyTime: Distribution = .exponential(mean: 20), wrapUpTime: Distribution = .constant(30),
         transferProbability: Double = 0, conferenceProbability: Double = 0, conferenceTime: Distribution = .constant(60),
-        breakInterval: Distribution? = nil, breakLength: Distribution? = nil
+        breakInterval: Distribution? = nil, breakLength: Distribution? = nil, shiftStart: TimeSpan = .zero,
+        shiftLength: TimeSpan? = nil
     ) {
+        self.shiftStart = shiftStart
+        self.shiftLength = shiftLength
         self.name = name
         self.count = count
         self.queues = queues
@@ -271,7 +278,7 @@ public struct ContentionSettings: Sendable, Hashable {
     /// Probability that a supervisor stops exactly when the conversation ends / is transferred.
     public var stopAtConversationEndProbability: Double
     public var stopAtTransferProbability: Double
-    /// Probability that a supervisor's presence flips to busy and back within a second of a start.
+    /// Probability that a supervisor's presence flips to busy and back within 100 ms of a start, racing it.
     public var presenceFlapAroundStartProbability: Double
     public var latencySpikes: [LatencySpike]
 

@@ -14,6 +14,8 @@ enum WorldEvent: Sendable {
     case wrapUpDone(ConversationID, agent: Int32, ParticipantID)
     case breakStarts(agent: Int32)
     case breakEnds(agent: Int32)
+    case shiftStarts(agent: Int32)
+    case shiftEnds(agent: Int32)
 
     // Supervisors
     case supervisorWakes(Int32, generation: UInt32)
