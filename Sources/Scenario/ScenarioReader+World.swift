@@ -19,7 +19,7 @@ enum ScenarioKeys {
         "conferenceProbability", "conferenceTime", "breakInterval", "breakLength", "shiftStart", "shiftLength",
     ]
     static let supervisorGroup = [
-        "name", "count", "licence", "permissions", "thinkTime", "queueActivityShare", "policy", "holdTime",
+        "name", "count", "licence", "permissions", "thinkTime", "queueActivityShare", "policy", "followsButtons", "holdTime",
         "stopFromInteractionShare", "vanishProbability", "presenceChangeInterval", "presenceChangeLength", "presenceChangeTo",
     ]
     static let network = ["supervisor", "agent", "customer", "viewDelay"]
@@ -251,6 +251,7 @@ extension ScenarioReader {
         read(fields, "thinkTime", into: &group.thinkTime) { distribution($0, $1, .seconds) }
         read(fields, "queueActivityShare", into: &group.queueActivityShare, share)
         read(fields, "policy", into: &group.policy) { policy($0, $1, queueNames: queueNames, agentGroupNames: agentGroupNames) }
+        read(fields, "followsButtons", into: &group.followsButtons, bool)
         read(fields, "holdTime", into: &group.holdTime) { distribution($0, $1, .seconds) }
         read(fields, "stopFromInteractionShare", into: &group.stopFromInteractionShare, share)
         read(fields, "vanishProbability", into: &group.vanishProbability, probability)

@@ -112,7 +112,9 @@ extension World {
     private mutating func pickConversation(for index: Int) -> ConversationID? {
         let group = supervisorGroup(index)
         let viewer = supervisors[index].user
+        let followsButtons = group.followsButtons
         func shownFree(_ id: ConversationID) -> Bool {
+            guard followsButtons else { return true }
             if case .monitor = views.button(for: id, viewer: viewer) { return true }
             return false
         }

@@ -195,6 +195,9 @@ public struct SupervisorGroup: Sendable, Hashable {
     /// Weight of finding interactions through Queue Activity rather than the Interactions view.
     public var queueActivityShare: Double
     public var policy: SelectionPolicy
+    /// Whether the supervisor only tries interactions their console shows as `monitor` (M9);
+    /// false: they try whatever they pick (a deep link, an API client, a stale console).
+    public var followsButtons: Bool
     /// Seconds a session is held before the supervisor stops it.
     public var holdTime: Distribution
     /// Share of stops made from the interaction (the rest from the details page).
@@ -209,7 +212,7 @@ public struct SupervisorGroup: Sendable, Hashable {
     public init(
         name: String, count: Int, licence: Licence = .cx3, permissions: PermissionSet = .supervisorRole,
         thinkTime: Distribution = .exponential(mean: 120), queueActivityShare: Double = 0.3,
-        policy: SelectionPolicy = .random, holdTime: Distribution = .exponential(mean: 180),
+        policy: SelectionPolicy = .random, followsButtons: Bool = true, holdTime: Distribution = .exponential(mean: 180),
         stopFromInteractionShare: Double = 0.7, vanishProbability: Double = 0,
         presenceChangeInterval: Distribution? = nil, presenceChangeLength: Distribution = .constant(60),
         presenceChangeTo: [Presence] = [.busy]
@@ -221,6 +224,7 @@ public struct SupervisorGroup: Sendable, Hashable {
         self.thinkTime = thinkTime
         self.queueActivityShare = queueActivityShare
         self.policy = policy
+        self.followsButtons = followsButtons
         self.holdTime = holdTime
         self.stopFromInteractionShare = stopFromInteractionShare
         self.vanishProbability = vanishProbability
