@@ -155,15 +155,7 @@ extension ScenarioReader {
     /// One value of a distribution in the field's unit: a duration converted to it, or a plain number taken as in it.
     func value(_ node: YAMLNode, _ path: String, _ quantity: Quantity) -> Double? {
         guard let targetNanoseconds = quantity.unitNanoseconds else { return number(node, path) }
-        guard let text = text(node, expected: Self.durationExpected) else { return nil }
-        guard let duration = ScalarSyntax.duration(text) else {
-            report("expected \(Self.durationExpected), found \(Self.found(node))", at: node)
-            return nil
-        }
-        guard duration.number >= 0 else {
-            report("\(path) must not be negative, found \(Self.found(node))", at: node)
-            return nil
-        }
+        guard let duration = nonNegativeDuration(node, path) else { return nil }
         guard let unitNanoseconds = duration.unitNanoseconds else { return duration.number }
         // Both ratios are whole numbers, so the conversion rounds once: 20ms is exactly 20 milliseconds.
         return unitNanoseconds >= targetNanoseconds

@@ -230,10 +230,8 @@ final class ScenarioReader {
 
     // MARK: Durations
 
-    static let durationExpected = "a duration like 30s, 250ms, 15m or 8h"
-
-    /// A length of time, zero or more: `250ms`, `30s`, `15m`, `8h`, or a plain number of seconds.
-    func timeSpan(_ node: YAMLNode, _ path: String) -> TimeSpan? {
+    /// A duration as written (its number and unit, if any), reported unless it parses and is not negative.
+    func nonNegativeDuration(_ node: YAMLNode, _ path: String) -> (number: Double, unitNanoseconds: Double?)? {
         guard let text = text(node, expected: Self.durationExpected) else { return nil }
         guard let duration = ScalarSyntax.duration(text) else {
             report("expected \(Self.durationExpected), found \(Self.found(node))", at: node)
@@ -243,6 +241,14 @@ final class ScenarioReader {
             report("\(path) must not be negative, found \(Self.found(node))", at: node)
             return nil
         }
+        return duration
+    }
+
+    static let durationExpected = "a duration like 30s, 250ms, 15m or 8h"
+
+    /// A length of time, zero or more: `250ms`, `30s`, `15m`, `8h`, or a plain number of seconds.
+    func timeSpan(_ node: YAMLNode, _ path: String) -> TimeSpan? {
+        guard let duration = nonNegativeDuration(node, path) else { return nil }
         let nanoseconds = (duration.number * (duration.unitNanoseconds ?? ScalarSyntax.nanosecondsPerSecond)).rounded()
         guard nanoseconds < 9.2e18 else {
             report("\(path) is too long, found \(Self.found(node))", at: node)
