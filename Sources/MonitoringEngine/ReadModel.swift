@@ -42,6 +42,31 @@ public struct MonitoringReadModel: Sendable {
 
     public init() {}
 
+    /// A read model caught up with the engine's state at once, as a node that restarts would
+    /// rebuild it from the store before following the event stream again.
+    public init(snapshotOf engine: MonitoringEngine, at instant: Instant) {
+        for user in engine.users.values {
+            viewers[user.id] = Viewer(name: user.displayName, standing: SupervisorStanding(user))
+        }
+        for queue in engine.queues.values {
+            queues[queue.id] = QueueEntry(name: queue.name, members: queue.members, conversations: [])
+        }
+        for conversation in engine.conversations.all where conversation.state != .ended {
+            let agents = conversation.participants.compactMap { participant -> AgentEntry? in
+                guard participant.purpose == .agent, participant.state != .disconnected, let user = participant.user else {
+                    return nil
+                }
+                return AgentEntry(participant: participant.id, user: user, name: participant.name, connected: participant.state == .connected)
+            }
+            conversations[conversation.id] = ConversationEntry(
+                channel: conversation.channel, state: conversation.state, queue: conversation.queue,
+                createdAt: conversation.createdAt, agents: agents, holder: conversation.activeSession?.holder)
+            if let queue = conversation.queue { queues[queue]?.conversations.insert(conversation.id) }
+            for agent in agents { agentConversations[agent.user, default: []].insert(conversation.id) }
+        }
+        appliedThrough = instant
+    }
+
     public mutating func apply(_ records: some Sequence<EventRecord>) {
         for record in records { apply(record) }
     }

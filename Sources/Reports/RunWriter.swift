@@ -34,7 +34,7 @@ public enum RunWriter {
         for operation in history.operations {
             text += "{\"index\":\(operation.index),\"time\":\(operation.time.nanoseconds),\"process\":\(operation.process),"
             text += "\"type\":\"\(operation.type.rawValue)\",\"f\":\"\(operation.function.rawValue)\",\"value\":{"
-            text += "\"conversation\":\(operation.conversation.rawValue)"
+            text += "\"request\":\(operation.request),\"conversation\":\(operation.conversation.rawValue)"
             if let token = operation.token { text += ",\"session\":\(token)" }
             if let agent = operation.agent { text += ",\"agent\":\(agent.rawValue)" }
             if let reason = operation.reason { text += ",\"reason\":\"\(reason)\"" }

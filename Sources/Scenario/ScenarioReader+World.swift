@@ -5,7 +5,7 @@ import Simulation
 enum ScenarioKeys {
     static let scenario = [
         "name", "seed", "duration", "warmUp", "reportingInterval", "serviceLevelThreshold", "engine", "queues", "channels",
-        "agentGroups", "supervisorGroups", "network", "contention", "limits", "expect",
+        "agentGroups", "supervisorGroups", "network", "contention", "cluster", "limits", "expect",
     ]
     static let scenarioRequired = ["name", "duration", "queues", "channels", "agentGroups", "supervisorGroups"]
     static let engine = ["leaseDuration", "renewalInterval", "checkInvariants"]
@@ -29,6 +29,12 @@ enum ScenarioKeys {
         "stopAtTransferProbability", "presenceFlapAroundStartProbability", "latencySpikes",
     ]
     static let stampede = ["at", "every", "supervisors", "window"]
+    static let cluster = [
+        "nodes", "storeHop", "messageLossProbability", "messageDuplicationProbability", "reorder", "nodeCrashes",
+        "nodeCrashesPerHour", "crashDowntime", "partitions", "storeLatencySpikes", "clockSkew", "clockDrift",
+    ]
+    static let nodeCrash = ["at", "node", "downFor"]
+    static let partition = ["at", "length", "node"]
     static let latencySpike = ["at", "length", "factor"]
     static let limits = ["maximumEvents", "maximumPendingEvents", "maximumHistoryOperations"]
 }
@@ -74,6 +80,7 @@ extension ScenarioReader {
         }
         read(fields, "network", into: &world.network, network)
         read(fields, "contention", into: &world.contention) { contention($0, $1, duration: duration) }
+        read(fields, "cluster", into: &world.cluster) { cluster($0, $1, duration: duration) }
         read(fields, "limits", into: &world.limits, limits)
         let expected = fields["expect"].flatMap { expectations($0, "expect") } ?? []
         return (world, expected)
@@ -386,6 +393,60 @@ extension ScenarioReader {
             return nil
         }
         return value
+    }
+
+    /// Engine nodes, the store and their faults (issue: lock correctness under faults).
+    func cluster(_ node: YAMLNode, _ path: String, duration: TimeSpan?) -> ClusterSettings? {
+        guard let fields = fields(of: node, at: path, keys: ScenarioKeys.cluster) else { return nil }
+        var cluster = ClusterSettings()
+        read(fields, "nodes", into: &cluster.nodes) { integer($0, $1, minimum: 1) }
+        read(fields, "storeHop", into: &cluster.storeHopMilliseconds) { distribution($0, $1, .milliseconds) }
+        read(fields, "messageLossProbability", into: &cluster.messageLossProbability, probability)
+        read(fields, "messageDuplicationProbability", into: &cluster.messageDuplicationProbability, probability)
+        readOptional(fields, "reorder", into: &cluster.reorderMilliseconds) { distribution($0, $1, .milliseconds) }
+        read(fields, "nodeCrashes", into: &cluster.nodeCrashes) { node, path in
+            items(node, path, of: "node crashes") { nodeCrash($0, $1, duration: duration) }
+        }
+        read(fields, "nodeCrashesPerHour", into: &cluster.nodeCrashesPerHour) { node, path in
+            guard let value = number(node, path) else { return nil }
+            guard value >= 0 else {
+                report("\(path) must not be negative, found \(ScalarSyntax.format(value))", at: node)
+                return nil
+            }
+            return value
+        }
+        read(fields, "crashDowntime", into: &cluster.crashDowntimeSeconds) { distribution($0, $1, .seconds) }
+        read(fields, "partitions", into: &cluster.partitions) { node, path in
+            items(node, path, of: "partitions") { partition($0, $1, duration: duration) }
+        }
+        read(fields, "storeLatencySpikes", into: &cluster.storeLatencySpikes) { node, path in
+            items(node, path, of: "latency spikes") { latencySpike($0, $1, duration: duration) }
+        }
+        read(fields, "clockSkew", into: &cluster.clockSkewMilliseconds) { distribution($0, $1, .milliseconds) }
+        read(fields, "clockDrift", into: &cluster.clockDriftPartsPerMillion) { distribution($0, $1, .count) }
+        return cluster
+    }
+
+    func nodeCrash(_ node: YAMLNode, _ path: String, duration: TimeSpan?) -> NodeCrash? {
+        guard let fields = fields(of: node, at: path, keys: ScenarioKeys.nodeCrash, required: ScenarioKeys.nodeCrash) else {
+            return nil
+        }
+        let at = fields["at"].flatMap { instant($0, fields.path("at"), duration: duration) }
+        let index = fields["node"].flatMap { integer($0, fields.path("node"), minimum: 0) }
+        let downFor = fields["downFor"].flatMap { positiveTimeSpan($0, fields.path("downFor")) }
+        guard let at, let index, let downFor else { return nil }
+        return NodeCrash(at: at, node: index, downFor: downFor)
+    }
+
+    func partition(_ node: YAMLNode, _ path: String, duration: TimeSpan?) -> Partition? {
+        guard let fields = fields(of: node, at: path, keys: ScenarioKeys.partition, required: ScenarioKeys.partition) else {
+            return nil
+        }
+        let at = fields["at"].flatMap { instant($0, fields.path("at"), duration: duration) }
+        let length = fields["length"].flatMap { positiveTimeSpan($0, fields.path("length")) }
+        let index = fields["node"].flatMap { integer($0, fields.path("node"), minimum: 0) }
+        guard let at, let length, let index else { return nil }
+        return Partition(at: at, length: length, node: index)
     }
 
     func limits(_ node: YAMLNode, _ path: String) -> RunLimits? {

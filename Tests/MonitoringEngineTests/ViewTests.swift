@@ -79,3 +79,31 @@ struct ViewTests {
         #expect(lagging.appliedThrough == session.startedAt)
     }
 }
+
+@Suite("Read model snapshots")
+struct ReadModelSnapshotTests {
+    @Test("M26 a read model rebuilt from the engine's state shows what one fed every event shows")
+    func snapshotMatchesFeed() throws {
+        var centre = Centre()
+        let (first, _) = centre.inProgress()
+        let (second, anna) = centre.inProgress(agent: Centre.agentBen)
+        _ = centre.connect(Centre.agentCleo, to: second)
+        let session = try centre.session(first, by: Centre.alice)
+        _ = try centre.session(second, by: Centre.bob, agent: anna)
+        centre.must(.stopMonitoring(session.id, by: Centre.alice, from: .details))
+        let ended = centre.inProgress().0
+        centre.must(.endConversation(ended))
+        let queued = centre.createQueued()
+        let rebuilt = MonitoringReadModel(snapshotOf: centre.engine, at: centre.now)
+        for viewer in [Centre.alice, Centre.bob, Centre.carol, Centre.agentAnna] {
+            #expect(rebuilt.interactions(viewer: viewer, now: centre.now) == centre.views.interactions(viewer: viewer, now: centre.now))
+            for queue in [Centre.queue, Centre.otherQueue] {
+                #expect(rebuilt.queueActivity(queue, viewer: viewer, now: centre.now) == centre.views.queueActivity(queue, viewer: viewer, now: centre.now))
+            }
+            for id in [first, second, ended, queued] {
+                #expect(rebuilt.button(for: id, viewer: viewer) == centre.views.button(for: id, viewer: viewer))
+            }
+        }
+        #expect(rebuilt.holder(of: second) != nil)
+    }
+}

@@ -31,8 +31,10 @@ public struct HistoryOperation: Sendable, Hashable {
     public var token: UInt64?
     /// The chosen agent participant, for a start.
     public var agent: ParticipantID?
-    /// Why it failed or ended; the stop source for a stop.
+    /// Why it failed or ended.
     public var reason: String?
+    /// The client request this line belongs to: an invocation and its completion share it.
+    public var request: Int
 }
 
 /// The lock operations of a run, bounded; past the bound it counts what it dropped.
@@ -45,7 +47,7 @@ public struct History: Sendable {
 
     mutating func append(
         _ time: Instant, process: Int, _ type: OperationType, _ function: OperationFunction, conversation: ConversationID,
-        token: UInt64? = nil, agent: ParticipantID? = nil, reason: String? = nil
+        token: UInt64? = nil, agent: ParticipantID? = nil, reason: String? = nil, request: Int
     ) {
         guard operations.count < capacity else {
             droppedCount += 1
@@ -54,6 +56,6 @@ public struct History: Sendable {
         operations.append(
             HistoryOperation(
                 index: operations.count, time: time, process: process, type: type, function: function,
-                conversation: conversation, token: token, agent: agent, reason: reason))
+                conversation: conversation, token: token, agent: agent, reason: reason, request: request))
     }
 }

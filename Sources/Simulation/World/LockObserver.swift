@@ -109,6 +109,13 @@ struct LockObserver: Sendable {
         }
     }
 
+    /// After the world took a supervisor offline, none of their sessions may remain (M18).
+    mutating func checkNoSessions(of supervisor: UserID, wentOffline instant: Instant) {
+        for conversation in sessionsBySupervisor[supervisor] ?? [] {
+            fail("M18", "\(conversation) session of \(supervisor) survived the supervisor going offline at \(instant)")
+        }
+    }
+
     /// After a lease sweep at `now`, no active session may have a lease due (M12).
     mutating func checkLeases(sweptAt now: Instant) {
         while let next = deadlines.min, next.instant <= now {

@@ -58,6 +58,7 @@ extension World {
     // MARK: Set-up
 
     mutating func setUp() {
+        setUpCluster()
         defineDirectory()
         for (index, settings) in configuration.channels.enumerated() {
             let queueIndex = configuration.queues.firstIndex { $0.name == settings.queue } ?? 0
@@ -130,7 +131,7 @@ extension World {
                 let user = UserID(nextUser)
                 nextUser += 1
                 execute(.addUser(User(id: user, displayName: "\(group.name) \(member + 1)", licence: group.licence, roles: [role], presence: .available)))
-                supervisors.append(SupervisorRuntime(user: user, group: groupIndex))
+                supervisors.append(SupervisorRuntime(user: user, group: groupIndex, node: supervisors.count % nodes.count))
             }
         }
         presentAgents = agents.count { $0.isPresent }
@@ -311,8 +312,9 @@ extension World {
         if let session = observer.session(of: id), chance(configuration.contention.stopAtConversationEndProbability, &contentionRandom),
             let supervisor = supervisorIndex(of: session.supervisor)
         {
+            // Which of the two lands first at the same instant is drawn from the seed.
             let arrival = raceStop(supervisor, token: session.token, id, after: delay)
-            schedule(.agentCloses(id), at: arrival)
+            schedule(.agentCloses(id), at: arrival + TimeSpan(nanoseconds: chance(0.5, &contentionRandom) ? 1 : 0))
         } else {
             schedule(.agentCloses(id), after: delay)
         }

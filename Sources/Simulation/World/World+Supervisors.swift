@@ -15,6 +15,8 @@ struct SupervisorRuntime: Sendable {
 
     var user: UserID
     var group: Int
+    /// The engine node the supervisor's console talks to.
+    var node: Int
     var phase = Phase.idle
     var conversation = ConversationID(0)
     var token: UInt64 = 0
@@ -24,9 +26,10 @@ struct SupervisorRuntime: Sendable {
     /// Whether the last start came from Queue Activity.
     var entryPoint = EntryPoint.interactions
 
-    init(user: UserID, group: Int) {
+    init(user: UserID, group: Int, node: Int) {
         self.user = user
         self.group = group
+        self.node = node
     }
 }
 
@@ -45,8 +48,12 @@ struct ClientRequest: Sendable {
     var result: Result<Outcome, MonitoringError>?
     var answered = false
     var timedOut = false
-    /// The response and the time-out both refer to the request; it is freed after both.
-    var pendingEvents = 2
+    /// Scheduled events that refer to the request; it is freed after the last.
+    var liveEvents = 0
+    /// Unique per request, for pairing history lines and for the store's de-duplication.
+    var serial = 0
+    /// The epoch of the node that took the request; a crash since loses the answer.
+    var nodeEpoch: UInt32 = 0
     /// A duplicate or late stop is not retried and does not change the supervisor's phase.
     var isEcho = false
 
@@ -112,10 +119,12 @@ extension World {
     private mutating func pickConversation(for index: Int) -> ConversationID? {
         let group = supervisorGroup(index)
         let viewer = supervisors[index].user
+        let node = supervisors[index].node
+        guard nodes[node].isUp else { return nil }
         let followsButtons = group.followsButtons
         func shownFree(_ id: ConversationID) -> Bool {
             guard followsButtons else { return true }
-            if case .monitor = views.button(for: id, viewer: viewer) { return true }
+            if case .monitor = nodes[node].views.button(for: id, viewer: viewer) { return true }
             return false
         }
         var random = supervisorRandom
@@ -201,11 +210,10 @@ extension World {
     mutating func raceStop(_ index: Int, token: UInt64, _ id: ConversationID, after delay: TimeSpan) -> Instant {
         let session = SessionID(conversation: id, token: token)
         let request = allocate(ClientRequest(supervisor: index, operation: .stop(session, .interaction), sentAt: now, attempt: 0, isEcho: true))
-        history.append(now, process: index, .invoke, .stop, conversation: id, token: token, reason: "race")
-        let arrival = now + delay
-        schedule(.requestArrives(Int32(request)), at: arrival)
-        schedule(.requestTimesOut(Int32(request)), after: configuration.network.supervisor.timeout)
-        return arrival
+        history.append(now, process: index, .invoke, .stop, conversation: id, token: token, request: requests[request].serial)
+        schedule(.requestArrives(Int32(request)), about: request, after: delay)
+        schedule(.requestTimesOut(Int32(request)), about: request, after: configuration.network.supervisor.timeout)
+        return now + delay
     }
 
     /// The engine reported a session's end (M18, M19): the holder's client hears of it.
@@ -215,8 +223,11 @@ extension World {
         if measuring { interval.monitoredSeconds += (instant - session.startedAt).seconds }
         metrics.monitoredSeconds += (instant - session.startedAt).seconds
         if reason != .stoppedFromDetails && reason != .stoppedFromInteraction {
-            history.append(instant, process: supervisorIndex(of: session.supervisor) ?? -1, .invoke, .end, conversation: id, token: session.token, reason: reason.rawValue)
-            history.append(instant, process: supervisorIndex(of: session.supervisor) ?? -1, .ok, .end, conversation: id, token: session.token, reason: reason.rawValue)
+            let process = supervisorIndex(of: session.supervisor) ?? -1
+            let serial = nextRequestSerial
+            nextRequestSerial += 1
+            history.append(instant, process: process, .invoke, .end, conversation: id, token: session.token, reason: reason.rawValue, request: serial)
+            history.append(instant, process: process, .ok, .end, conversation: id, token: session.token, reason: reason.rawValue, request: serial)
         }
         guard let index = supervisorIndex(of: session.supervisor) else { return }
         let push = milliseconds(configuration.network.supervisor.downMilliseconds, &networkRandom)
@@ -253,8 +264,10 @@ extension World {
     mutating func presenceFlap(_ index: Int, to presence: Presence) { setPresence(index, presence) }
 
     private mutating func setPresence(_ index: Int, _ presence: Presence) {
+        let user = supervisors[index].user
         supervisors[index].presence = presence
-        execute(.setPresence(supervisors[index].user, presence))
+        execute(.setPresence(user, presenceAsApplied(user, presence)))
+        if presence == .offline { observer.checkNoSessions(of: user, wentOffline: now) }
     }
 
     // MARK: Stampedes
@@ -286,6 +299,9 @@ extension World {
     // MARK: The network
 
     private mutating func allocate(_ request: ClientRequest) -> Int {
+        var request = request
+        request.serial = nextRequestSerial
+        nextRequestSerial += 1
         if let free = freeRequests.popLast() {
             requests[Int(free)] = request
             return Int(free)
@@ -294,28 +310,67 @@ extension World {
         return requests.count - 1
     }
 
-    private func latencyFactor() -> Double {
+    func latencyFactor(_ spikes: [LatencySpike]) -> Double {
         var factor = 1.0
-        for spike in configuration.contention.latencySpikes
-        where now >= Instant.zero + spike.at && now < Instant.zero + spike.at + spike.length {
+        for spike in spikes where now >= Instant.zero + spike.at && now < Instant.zero + spike.at + spike.length {
             factor *= spike.factor
         }
         return factor
     }
 
-    /// Sends a request: it reaches the engine after the uplink latency; the client gives up
-    /// after its time-out.
+    /// Schedules an event about a request, counting it so the request is freed only after its last event.
+    mutating func schedule(_ event: WorldEvent, about request: Int, after delay: TimeSpan) {
+        requests[request].liveEvents += 1
+        schedule(event, after: delay)
+    }
+
+    /// Sends a request to the supervisor's node; the client gives up after its time-out.
     private mutating func send(_ request: ClientRequest) {
         let index = allocate(request)
         let link = configuration.network.supervisor
-        history.append(now, process: request.supervisor, .invoke, request.function, conversation: request.conversation, token: request.token)
-        let up = milliseconds(link.upMilliseconds, &networkRandom)
-        schedule(.requestArrives(Int32(index)), after: TimeSpan(nanoseconds: Int64(Double(up.nanoseconds) * latencyFactor())))
-        schedule(.requestTimesOut(Int32(index)), after: link.timeout)
+        history.append(
+            now, process: request.supervisor, .invoke, request.function, conversation: request.conversation, token: request.token,
+            request: requests[index].serial)
+        schedule(.requestTimesOut(Int32(index)), about: index, after: link.timeout)
+        guard let delay = clientHop(link.upMilliseconds) else { return }
+        schedule(.requestArrives(Int32(index)), about: index, after: delay)
     }
 
+    /// The request reaches the supervisor's node, which forwards it to the store.
     mutating func requestArrives(_ index: Int) {
-        let request = requests[index]
+        defer { release(index) }
+        let node = supervisors[requests[index].supervisor].node
+        guard nodes[node].isUp else { return }
+        requests[index].nodeEpoch = nodes[node].epoch
+        forwardToStore(index, from: node)
+        if chance(configuration.cluster.messageDuplicationProbability, &clusterRandom) { forwardToStore(index, from: node) }
+    }
+
+    private mutating func forwardToStore(_ index: Int, from node: Int) {
+        guard let delay = storeHop(node) else { return }
+        schedule(.requestReachesStore(Int32(index)), about: index, after: delay)
+    }
+
+    /// The store applies the request atomically, once: a duplicate delivery gets the first answer.
+    mutating func requestReachesStore(_ index: Int) {
+        defer { release(index) }
+        if requests[index].result == nil { requests[index].result = applyAtStore(requests[index]) }
+        guard let delay = storeHop(supervisors[requests[index].supervisor].node) else { return }
+        schedule(.responseReachesNode(Int32(index)), about: index, after: delay)
+    }
+
+    /// The answer reaches the node; a node that crashed since it took the request has lost it.
+    mutating func responseReachesNode(_ index: Int) {
+        defer { release(index) }
+        let node = supervisors[requests[index].supervisor].node
+        guard nodes[node].isUp, nodes[node].epoch == requests[index].nodeEpoch else { return }
+        guard let delay = clientHop(configuration.network.supervisor.downMilliseconds) else { return }
+        schedule(.responseArrives(Int32(index)), about: index, after: delay)
+    }
+
+    /// The command a request becomes at the store, with the supervisor's agent choice (M6): the
+    /// console shows the agents and the supervisor picks one at once.
+    private mutating func applyAtStore(_ request: ClientRequest) -> Result<Outcome, MonitoringError> {
         let supervisor = supervisors[request.supervisor].user
         let command: Command =
             switch request.operation {
@@ -323,22 +378,20 @@ extension World {
             case .stop(let session, let source): .stopMonitoring(session, by: supervisor, from: source)
             case .renew(let session): .renewLease(session, by: supervisor)
             }
-        var result = execute(command)
+        let node = supervisors[request.supervisor].node
+        var result = executeAtStore(command, from: node)
         if case .failure(.agentChoiceRequired(let choices)) = result, case .start(let id, let entryPoint) = request.operation,
             !choices.isEmpty
         {
-            // The console shows the agents; the supervisor picks one and the UI retries at once.
             let choice = choices[supervisorRandom.nextIndex(below: choices.count)]
-            result = execute(.startMonitoring(id, supervisor: supervisor, agent: choice.participant, via: entryPoint))
+            result = executeAtStore(.startMonitoring(id, supervisor: supervisor, agent: choice.participant, via: entryPoint), from: node)
         }
-        requests[index].result = result
-        let down = milliseconds(configuration.network.supervisor.downMilliseconds, &networkRandom)
-        schedule(.responseArrives(Int32(index)), after: TimeSpan(nanoseconds: Int64(Double(down.nanoseconds) * latencyFactor())))
+        return result
     }
 
     mutating func responseArrives(_ index: Int) {
         defer { release(index) }
-        guard !requests[index].timedOut, let result = requests[index].result else { return }
+        guard !requests[index].timedOut, !requests[index].answered, let result = requests[index].result else { return }
         requests[index].answered = true
         let request = requests[index]
         if measuring { metrics[latency: request.function].record(now - request.sentAt) }
@@ -347,10 +400,10 @@ extension World {
             var token = request.token
             if case .monitoringStarted(let session) = outcome { token = session.id.token }
             if case .alreadyMonitoring(let session) = outcome { token = session.id.token }
-            history.append(now, process: request.supervisor, .ok, request.function, conversation: request.conversation, token: token)
+            history.append(now, process: request.supervisor, .ok, request.function, conversation: request.conversation, token: token, request: request.serial)
             metrics.count("\(request.function.rawValue).ok" + (outcomeSuffix(outcome)))
         case .failure(let error):
-            history.append(now, process: request.supervisor, .fail, request.function, conversation: request.conversation, token: request.token, reason: reasonName(error))
+            history.append(now, process: request.supervisor, .fail, request.function, conversation: request.conversation, token: request.token, reason: reasonName(error), request: request.serial)
             metrics.count("\(request.function.rawValue).fail.\(reasonName(error))")
         }
         if case .start = request.operation, measuring {
@@ -392,7 +445,7 @@ extension World {
         guard !requests[index].answered else { return }
         requests[index].timedOut = true
         let request = requests[index]
-        history.append(now, process: request.supervisor, .info, request.function, conversation: request.conversation, token: request.token, reason: "timeout")
+        history.append(now, process: request.supervisor, .info, request.function, conversation: request.conversation, token: request.token, reason: "timeout", request: request.serial)
         metrics.count("\(request.function.rawValue).timeout")
         guard !request.isEcho else { return }
         let link = configuration.network.supervisor
@@ -403,7 +456,7 @@ extension World {
             retry.result = nil
             retry.answered = false
             retry.timedOut = false
-            retry.pendingEvents = 2
+            retry.liveEvents = 0
             send(retry)
             return
         }
@@ -414,9 +467,10 @@ extension World {
         }
     }
 
-    private mutating func release(_ index: Int) {
-        requests[index].pendingEvents -= 1
-        if requests[index].pendingEvents == 0 { freeRequests.append(Int32(index)) }
+    /// One event about the request was handled; after its last one the slot is reused.
+    mutating func release(_ index: Int) {
+        requests[index].liveEvents -= 1
+        if requests[index].liveEvents == 0 { freeRequests.append(Int32(index)) }
     }
 
     func reasonName(_ error: MonitoringError) -> String {

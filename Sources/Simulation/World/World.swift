@@ -9,8 +9,8 @@ import MonitoringEngine
 public struct World: Sendable {
     public let configuration: WorldConfiguration
     var engine: MonitoringEngine
-    /// The supervisors' read model (Interactions, Queue Activity), fed with a delay (M26).
-    var views = MonitoringReadModel()
+    /// The engine nodes, each with its read model (Interactions, Queue Activity) fed late (M26).
+    var nodes: [NodeRuntime] = []
     var queue: EventQueue<WorldEvent>
     public internal(set) var now = Instant.zero
     let end: Instant
@@ -22,6 +22,7 @@ public struct World: Sendable {
     var supervisorRandom: Xoshiro256StarStar
     var networkRandom: Xoshiro256StarStar
     var contentionRandom: Xoshiro256StarStar
+    var clusterRandom: Xoshiro256StarStar
 
     var channels: [ChannelRuntime] = []
     var queueIDs: [QueueID] = []
@@ -35,10 +36,7 @@ public struct World: Sendable {
     var inProgressByQueue: [IndexedSet<ConversationID>] = []
     var requests: [ClientRequest] = []
     var freeRequests: [Int32] = []
-
-    /// Engine events waiting to reach the read model, and the instants they are due.
-    var feed = Deque<EventRecord>()
-    var feedBatches = Deque<(due: Instant, count: Int)>()
+    var nextRequestSerial = 0
 
     var observer: LockObserver
     var endedSessions: [(LockObserver.ActiveSession, ConversationID, EndReason, Instant)] = []
@@ -79,6 +77,7 @@ public struct World: Sendable {
         supervisorRandom = streams.stream(named: "supervisors")
         networkRandom = streams.stream(named: "network")
         contentionRandom = streams.stream(named: "contention")
+        clusterRandom = streams.stream(named: "cluster")
         engine = MonitoringEngine(
             configuration: EngineConfiguration(
                 leaseDuration: configuration.engine.leaseDuration, renewalInterval: configuration.engine.renewalInterval))
@@ -123,17 +122,18 @@ public struct World: Sendable {
         }
     }
 
-    /// Runs one engine command now: checks invariants, observes the events from outside, feeds
-    /// the read model with its delay.
+    /// Runs one engine command at the store, now (or at `instant`): checks invariants, observes
+    /// the events from outside, feeds every node's read model with its delay.
     @discardableResult
-    mutating func execute(_ command: Command) -> Result<Outcome, MonitoringError> {
+    mutating func execute(_ command: Command, at instant: Instant? = nil) -> Result<Outcome, MonitoringError> {
         let result: Result<Outcome, MonitoringError>
+        let at = instant ?? now
         if let wallClock {
             let started = wallClock()
-            result = engine.execute(command, at: now)
+            result = engine.execute(command, at: at)
             engineWallNanoseconds &+= wallClock() &- started
         } else {
-            result = engine.execute(command, at: now)
+            result = engine.execute(command, at: at)
         }
         engineCommands += 1
         interval.engineCommands += 1
@@ -145,7 +145,8 @@ public struct World: Sendable {
         let events = engine.events
         guard !events.isEmpty else { return result }
         endedSessions.removeAll(keepingCapacity: true)
-        observer.observe(events, engine.deliveries, ended: &endedSessions)
+        let leaked = leakedDeliveries(events)
+        observer.observe(events, leaked.isEmpty ? engine.deliveries : engine.deliveries + leaked, ended: &endedSessions)
         for (session, conversation, reason, instant) in endedSessions {
             sessionEnded(session, conversation, reason, at: instant)
         }
@@ -159,30 +160,34 @@ public struct World: Sendable {
         invariantViolations += found.prefix(max(0, 100 - invariantViolations.count))
     }
 
+    /// Sends the events to every running node's read model, each batch after its own delay,
+    /// in order.
     private mutating func feedViews(_ events: [EventRecord]) {
-        let delay = milliseconds(configuration.network.viewDelayMilliseconds, &networkRandom)
-        let due = max(now + delay, feedBatches.last?.due ?? now)
-        let wasEmpty = feedBatches.isEmpty
-        feed.append(contentsOf: events)
-        feedBatches.append((due, events.count))
-        if wasEmpty { schedule(.viewUpdate, at: due) }
+        for node in nodes.indices where nodes[node].isUp {
+            let delay = milliseconds(configuration.network.viewDelayMilliseconds, &networkRandom)
+            let due = max(now + delay, nodes[node].feedBatches.last?.due ?? now)
+            let wasEmpty = nodes[node].feedBatches.isEmpty
+            nodes[node].feed.append(contentsOf: events)
+            nodes[node].feedBatches.append((due, events.count))
+            if wasEmpty { schedule(.viewUpdate(node: Int32(node)), at: due) }
+        }
     }
 
-    /// Applies the events now due to the read model, and measures staleness (M26): from a
+    /// Applies the events now due to a node's read model, and measures staleness (M26): from a
     /// session's start to the read model showing it, plus the push to a supervisor's console.
-    mutating func applyDueViews() {
-        while let batch = feedBatches.first, batch.due <= now {
-            feedBatches.removeFirst()
+    mutating func applyDueViews(_ node: Int) {
+        while let batch = nodes[node].feedBatches.first, batch.due <= now {
+            nodes[node].feedBatches.removeFirst()
             for _ in 0..<batch.count {
-                let record = feed.removeFirst()
-                views.apply(record)
+                let record = nodes[node].feed.removeFirst()
+                nodes[node].views.apply(record)
                 if case .monitoringStarted(_, let holder, _, _) = record.event, holder.since >= warmUpEnd {
                     let push = milliseconds(configuration.network.supervisor.downMilliseconds, &networkRandom)
                     metrics.staleness.record((now - holder.since) + push)
                 }
             }
         }
-        if let next = feedBatches.first { schedule(.viewUpdate, at: next.due) }
+        if let next = nodes[node].feedBatches.first { schedule(.viewUpdate(node: Int32(node)), at: next.due) }
     }
 
     var warmUpEnd: Instant { Instant.zero + configuration.warmUp }
@@ -216,9 +221,13 @@ public struct World: Sendable {
         case .stampede(let index): stampede(Int(index))
         case .stampedeAttempt(let supervisor, let id): stampedeAttempt(Int(supervisor), id)
         case .requestArrives(let request): requestArrives(Int(request))
+        case .requestReachesStore(let request): requestReachesStore(Int(request))
+        case .responseReachesNode(let request): responseReachesNode(Int(request))
         case .responseArrives(let request): responseArrives(Int(request))
         case .requestTimesOut(let request): requestTimesOut(Int(request))
-        case .viewUpdate: applyDueViews()
+        case .nodeCrash(let node, let downFor): nodeCrashes(Int(node), downFor: TimeSpan(nanoseconds: downFor))
+        case .nodeRestart(let node): nodeRestarts(Int(node))
+        case .viewUpdate(let node): applyDueViews(Int(node))
         case .leaseSweep: leaseSweep()
         case .intervalEnds: intervalEnds()
         }

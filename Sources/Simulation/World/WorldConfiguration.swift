@@ -20,15 +20,21 @@ public struct WorldConfiguration: Sendable, Hashable {
     public var supervisorGroups: [SupervisorGroup]
     public var network: NetworkSettings
     public var contention: ContentionSettings
+    public var cluster: ClusterSettings
     public var limits: RunLimits
+    /// A deliberately broken variant; nil for the real thing.
+    public var defect: Defect?
 
     public init(
         name: String, seed: UInt64 = 1, duration: TimeSpan, warmUp: TimeSpan = .zero,
         reportingInterval: TimeSpan = .seconds(900), serviceLevelThreshold: TimeSpan = .seconds(60),
         engine: EngineSettings = EngineSettings(), queues: [QueueSettings], channels: [ChannelSettings],
         agentGroups: [AgentGroup], supervisorGroups: [SupervisorGroup], network: NetworkSettings = NetworkSettings(),
-        contention: ContentionSettings = ContentionSettings(), limits: RunLimits = RunLimits()
+        contention: ContentionSettings = ContentionSettings(), cluster: ClusterSettings = ClusterSettings(),
+        limits: RunLimits = RunLimits(), defect: Defect? = nil
     ) {
+        self.cluster = cluster
+        self.defect = defect
         self.name = name
         self.seed = seed
         self.duration = duration
@@ -345,4 +351,97 @@ public struct RunLimits: Sendable, Hashable {
         self.maximumPendingEvents = maximumPendingEvents
         self.maximumHistoryOperations = maximumHistoryOperations
     }
+}
+
+/// Several engine nodes between the supervisors' clients and one transactional store that
+/// owns the aggregates and applies each command atomically when it arrives (ARCHITECTURE
+/// principle 2), and the faults of that path. One node with an instant store is the embedded
+/// engine. Only supervisors' lock traffic crosses it; agents and customers reach the store
+/// directly.
+public struct ClusterSettings: Sendable, Hashable {
+    public var nodes: Int
+    /// Milliseconds from a node to the store, and back (drawn per message).
+    public var storeHopMilliseconds: Distribution
+    /// Probability that a message on the path (client→node, node→store, store→node) is lost.
+    public var messageLossProbability: Double
+    /// Probability that a node→store request is delivered twice.
+    public var messageDuplicationProbability: Double
+    /// Extra milliseconds a message may take, drawn per message, so messages overtake each other.
+    public var reorderMilliseconds: Distribution?
+    public var nodeCrashes: [NodeCrash]
+    /// Crashes drawn per node at this rate, each down for `crashDowntimeSeconds`.
+    public var nodeCrashesPerHour: Double
+    public var crashDowntimeSeconds: Distribution
+    public var partitions: [Partition]
+    public var storeLatencySpikes: [LatencySpike]
+    /// Each node's clock offset in milliseconds and rate error in parts per million, drawn once
+    /// per node as magnitudes; each is ahead or behind (fast or slow) at random.
+    public var clockSkewMilliseconds: Distribution
+    public var clockDriftPartsPerMillion: Distribution
+
+    public init(
+        nodes: Int = 1, storeHopMilliseconds: Distribution = .constant(0), messageLossProbability: Double = 0,
+        messageDuplicationProbability: Double = 0, reorderMilliseconds: Distribution? = nil, nodeCrashes: [NodeCrash] = [],
+        nodeCrashesPerHour: Double = 0, crashDowntimeSeconds: Distribution = .constant(30), partitions: [Partition] = [],
+        storeLatencySpikes: [LatencySpike] = [], clockSkewMilliseconds: Distribution = .constant(0),
+        clockDriftPartsPerMillion: Distribution = .constant(0)
+    ) {
+        self.nodes = nodes
+        self.storeHopMilliseconds = storeHopMilliseconds
+        self.messageLossProbability = messageLossProbability
+        self.messageDuplicationProbability = messageDuplicationProbability
+        self.reorderMilliseconds = reorderMilliseconds
+        self.nodeCrashes = nodeCrashes
+        self.nodeCrashesPerHour = nodeCrashesPerHour
+        self.crashDowntimeSeconds = crashDowntimeSeconds
+        self.partitions = partitions
+        self.storeLatencySpikes = storeLatencySpikes
+        self.clockSkewMilliseconds = clockSkewMilliseconds
+        self.clockDriftPartsPerMillion = clockDriftPartsPerMillion
+    }
+}
+
+/// Node `node` crashes at `at`, losing its in-flight requests and its read model, and restarts
+/// `downFor` later.
+public struct NodeCrash: Sendable, Hashable {
+    public var at: TimeSpan
+    public var node: Int
+    public var downFor: TimeSpan
+
+    public init(at: TimeSpan, node: Int, downFor: TimeSpan) {
+        self.at = at
+        self.node = node
+        self.downFor = downFor
+    }
+}
+
+/// From `at` for `length`, node `node` cannot reach the store (messages both ways are lost).
+public struct Partition: Sendable, Hashable {
+    public var at: TimeSpan
+    public var length: TimeSpan
+    public var node: Int
+
+    public init(at: TimeSpan, length: TimeSpan, node: Int) {
+        self.at = at
+        self.length = length
+        self.node = node
+    }
+}
+
+/// A deliberately broken variant of the cluster or the engine's use, to show that the checks
+/// catch it. Never set by a scenario file: only by tests and an explicit command-line flag.
+public enum Defect: String, Sendable, Hashable, CaseIterable {
+    /// A node answers a start from its (stale) read model: if it shows the conversation free,
+    /// it ends whatever session the store holds and grants a new one.
+    case startFromStaleReadModel
+    /// A stop ends the conversation's current session, whichever session it names (M11).
+    case stopByConversation
+    /// Commands carry the node's own (skewed) clock, so lease expiry follows one node's clock (M12).
+    case leaseByNodeClock
+    /// Going offline does not end the supervisor's sessions (M18).
+    case keepSessionsWhenOffline
+    /// A repeated start ends the holder's session and grants a new one (M10).
+    case startWithoutIdempotency
+    /// The monitored agent is told when monitoring starts (M14).
+    case tellAgentAboutMonitor
 }

@@ -32,11 +32,15 @@ enum WorldEvent: Sendable {
 
     // The network between clients and the engine
     case requestArrives(Int32)
+    case requestReachesStore(Int32)
+    case responseReachesNode(Int32)
     case responseArrives(Int32)
     case requestTimesOut(Int32)
+    case nodeCrash(node: Int32, downForNanoseconds: Int64)
+    case nodeRestart(node: Int32)
 
     // The engine and the read models
-    case viewUpdate
+    case viewUpdate(node: Int32)
     case leaseSweep
     case intervalEnds
 }
