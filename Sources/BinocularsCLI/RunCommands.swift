@@ -62,6 +62,8 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Runs at once (default: the number of cores).")
     var jobs: Int?
 
+    @OptionGroup var defectOption: DefectOption
+
     func validate() throws {
         guard replications >= 1 else { throw ValidationError("--replications must be at least 1") }
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
@@ -73,7 +75,7 @@ struct Run: AsyncParsableCommand {
         for scenario in scenarios {
             let first = seed ?? scenario.configuration.seed
             for replication in 0..<replications {
-                plans.append(RunPlan(scenario: scenario, seed: first &+ UInt64(replication)))
+                plans.append(RunPlan(scenario: scenario, seed: first &+ UInt64(replication), defect: defectOption.defect))
             }
         }
         let outcomes = await RunPlan.execute(plans, jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount, out: out)
@@ -101,12 +103,17 @@ struct Replay: ParsableCommand {
     @Option(help: "With --trace, only commands about this conversation number.")
     var conversation: UInt64?
 
+    @Flag(help: "Keep or drop the faults as `binoculars explore` does for this seed.")
+    var swarm = false
+
+    @OptionGroup var defectOption: DefectOption
+
     @Option(help: "Directory for results.")
     var out = "Results/runs"
 
     func run() throws {
         let scenario = try ScenarioFiles(files: [file]).load()[0]
-        let plan = RunPlan(scenario: scenario, seed: seed)
+        let plan = RunPlan(scenario: scenario, seed: seed, swarm: swarm, defect: defectOption.defect)
         let filter = conversation.map { ConversationID($0) }
         var sink: (@Sendable (Instant, Command, Result<Outcome, MonitoringError>) -> Void)?
         if trace {

@@ -8,13 +8,20 @@ import Simulation
 struct RunPlan: Sendable {
     var scenario: Scenario
     var seed: UInt64
+    /// Faults kept or dropped per seed, as `binoculars explore` does.
+    var swarm = false
+    var defect: Defect?
 
-    var replayCommand: String { "binoculars replay \(scenario.source) --seed \(seed) --trace" }
+    var replayCommand: String {
+        "binoculars replay \(scenario.source) --seed \(seed)" + (swarm ? " --swarm" : "") + (defect.map { " --defect \($0.rawValue)" } ?? "")
+            + " --trace"
+    }
 
     /// Runs the world, writes its files, evaluates its expectations.
     func run(out: String, trace: (@Sendable (Instant, Command, Result<Outcome, MonitoringError>) -> Void)? = nil, showProgress: Bool = false) -> RunOutcome {
-        var configuration = scenario.configuration
+        var configuration = swarm ? Swarm.configuration(scenario.configuration, seed: seed).0 : scenario.configuration
         configuration.seed = seed
+        configuration.defect = defect
         var world = World(configuration: configuration, wallClock: { DispatchTime.now().uptimeNanoseconds })
         world.trace = trace
         if showProgress {
@@ -36,9 +43,8 @@ struct RunPlan: Sendable {
             return ExpectationOutcome(held: evaluated.held, message: evaluated.message)
         }
         var problems = expectations.filter { !$0.held }.map(\.message)
-        if !result.summary.invariants.held {
-            problems.insert("invariants broken: \(result.summary.invariants.examples.prefix(3).joined(separator: " | "))", at: 0)
-        }
+        let broken = Explorer.problems(of: result)
+        if !broken.isEmpty { problems.insert("broken: \(broken.prefix(3).joined(separator: " | "))", at: 0) }
         let directory = URL(fileURLWithPath: out).appendingPathComponent(configuration.name).appendingPathComponent(String(seed))
         do {
             try RunWriter.write(result, expectations: expectations, command: replayCommand.replacingOccurrences(of: " --trace", with: ""), to: directory)

@@ -49,11 +49,14 @@ struct LockObserver: Sendable {
         if violations.count < maximumViolations { violations.append("\(rule) \(detail)") }
     }
 
-    /// Observes one command's events and deliveries; returns the sessions that ended, for metrics.
+    /// Observes one command's events and deliveries, applied at the true (store) time `now`;
+    /// returns the sessions that ended, for metrics. Leases are reckoned in true time, so a
+    /// lease decided by a skewed clock shows.
     mutating func observe(
-        _ events: [EventRecord], _ deliveries: [Delivery], ended: inout [(ActiveSession, ConversationID, EndReason, Instant)]
+        _ events: [EventRecord], _ deliveries: [Delivery], at now: Instant,
+        ended: inout [(ActiveSession, ConversationID, EndReason, Instant)]
     ) {
-        for record in events { observe(record, ended: &ended) }
+        for record in events { observe(record, at: now, ended: &ended) }
         for delivery in deliveries {
             let event = events[delivery.eventIndex].event
             if let supervisor = event.monitoringSupervisor, delivery.recipient != .user(supervisor) {
@@ -62,7 +65,9 @@ struct LockObserver: Sendable {
         }
     }
 
-    private mutating func observe(_ record: EventRecord, ended: inout [(ActiveSession, ConversationID, EndReason, Instant)]) {
+    private mutating func observe(
+        _ record: EventRecord, at now: Instant, ended: inout [(ActiveSession, ConversationID, EndReason, Instant)]
+    ) {
         switch record.event {
         case .conversationCreated(let id, _, _):
             while active.count < Int(id.rawValue) { active.append(nil) }
@@ -72,28 +77,31 @@ struct LockObserver: Sendable {
             }
             active[Int(id.rawValue - 1)] = ActiveSession(
                 token: holder.session.token, supervisor: holder.supervisor, monitoredParticipant: monitored,
-                startedAt: record.instant, leaseDeadline: record.instant + leaseDuration)
+                startedAt: now, leaseDeadline: now + leaseDuration)
             activeCount += 1
-            deadlines.insert(Deadline(instant: record.instant + leaseDuration, conversation: id, token: holder.session.token))
+            deadlines.insert(Deadline(instant: now + leaseDuration, conversation: id, token: holder.session.token))
             sessionsBySupervisor[holder.supervisor, default: []].append(id)
-        case .leaseRenewed(let session, _, let until):
+        case .leaseRenewed(let session, _, _):
             guard let current = self.session(of: session.conversation), current.token == session.token else {
                 fail("M12", "\(session) renewed while not active")
                 return
             }
-            if record.instant >= current.leaseDeadline { fail("M12", "\(session) renewed after its lease expired") }
-            active[Int(session.conversation.rawValue - 1)]!.leaseDeadline = until
-            deadlines.insert(Deadline(instant: until, conversation: session.conversation, token: session.token))
+            if now >= current.leaseDeadline { fail("M12", "\(session) renewed after its lease expired") }
+            active[Int(session.conversation.rawValue - 1)]!.leaseDeadline = now + leaseDuration
+            deadlines.insert(Deadline(instant: now + leaseDuration, conversation: session.conversation, token: session.token))
         case .monitoringEnded(let session, _, let reason):
             guard let current = self.session(of: session.conversation), current.token == session.token else {
                 fail("M11", "\(session) ended (\(reason)) while not the active session")
                 return
             }
             if record.instant > current.leaseDeadline { fail("M12", "\(session) outlived its lease until \(record.instant)") }
+            if now > current.leaseDeadline + Self.sweepSlack {
+                fail("M12", "\(session) outlived its lease, due at \(current.leaseDeadline), until \(now)")
+            }
             active[Int(session.conversation.rawValue - 1)] = nil
             activeCount -= 1
             sessionsBySupervisor[current.supervisor]?.removeAll { $0 == session.conversation }
-            ended.append((current, session.conversation, reason, record.instant))
+            ended.append((current, session.conversation, reason, min(record.instant, now)))
         case .conversationEnded(let id, _):
             if let current = session(of: id) { fail("M18", "\(id)/session-\(current.token) outlived its conversation") }
         case .agentDisconnected(let id, let participant, _, _):
@@ -116,12 +124,15 @@ struct LockObserver: Sendable {
         }
     }
 
-    /// After a lease sweep at `now`, no active session may have a lease due (M12).
+    /// How late a due lease may end: the world sweeps leases every second.
+    static let sweepSlack = TimeSpan.seconds(1)
+
+    /// After a lease sweep at `now`, no active session may have a lease due, in true time (M12).
     mutating func checkLeases(sweptAt now: Instant) {
-        while let next = deadlines.min, next.instant <= now {
+        while let next = deadlines.min, next.instant + Self.sweepSlack <= now {
             deadlines.removeMin()
             guard let current = session(of: next.conversation), current.token == next.token,
-                current.leaseDeadline <= now
+                current.leaseDeadline + Self.sweepSlack <= now
             else { continue }
             fail("M12", "\(next.conversation)/session-\(current.token) active after its lease was due at \(current.leaseDeadline)")
         }

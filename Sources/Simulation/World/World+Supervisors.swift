@@ -226,8 +226,9 @@ extension World {
             let process = supervisorIndex(of: session.supervisor) ?? -1
             let serial = nextRequestSerial
             nextRequestSerial += 1
-            history.append(instant, process: process, .invoke, .end, conversation: id, token: session.token, reason: reason.rawValue, request: serial)
-            history.append(instant, process: process, .ok, .end, conversation: id, token: session.token, reason: reason.rawValue, request: serial)
+            // Recorded when the store decided it, so the history stays in real-time order.
+            history.append(now, process: process, .invoke, .end, conversation: id, token: session.token, reason: reason.rawValue, request: serial)
+            history.append(now, process: process, .ok, .end, conversation: id, token: session.token, reason: reason.rawValue, request: serial)
         }
         guard let index = supervisorIndex(of: session.supervisor) else { return }
         let push = milliseconds(configuration.network.supervisor.downMilliseconds, &networkRandom)

@@ -146,7 +146,7 @@ public struct World: Sendable {
         guard !events.isEmpty else { return result }
         endedSessions.removeAll(keepingCapacity: true)
         let leaked = leakedDeliveries(events)
-        observer.observe(events, leaked.isEmpty ? engine.deliveries : engine.deliveries + leaked, ended: &endedSessions)
+        observer.observe(events, leaked.isEmpty ? engine.deliveries : engine.deliveries + leaked, at: now, ended: &endedSessions)
         for (session, conversation, reason, instant) in endedSessions {
             sessionEnded(session, conversation, reason, at: instant)
         }

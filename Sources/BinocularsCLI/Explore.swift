@@ -1,0 +1,79 @@
+import ArgumentParser
+import Foundation
+import Reports
+import Scenario
+import Simulation
+
+extension Defect: ExpressibleByArgument {}
+
+/// The deliberately broken variant to run instead of the real thing: for tests of the checks.
+struct DefectOption: ParsableArguments {
+    @Option(help: ArgumentHelp(
+        "Run a deliberately broken variant, to see the checks catch it: \(Defect.allCases.map(\.rawValue).joined(separator: ", ")).",
+        valueName: "variant"))
+    var defect: Defect?
+}
+
+struct Explore: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run many seeds of a scenario, each with its own swarm of faults, and check every run.",
+        discussion: """
+            Each seed keeps or drops every fault and contention knob of the file at random (swarm \
+            testing); the file's values are the upper bounds. A run fails when an invariant breaks, \
+            the outside lock observer objects, or a conversation's history is not linearizable. On \
+            the first failure: the seed, what broke, the command that replays it, and the failing \
+            run's files; exit status 1.
+            """)
+
+    @Argument(help: "The scenario file.")
+    var file: String
+
+    @Option(help: "How many seeds to explore.")
+    var seeds = 100
+
+    @Option(help: "The first seed.")
+    var from: UInt64 = 1
+
+    @Option(help: "Seeds at once (default: the number of cores).")
+    var jobs: Int?
+
+    @Option(help: "Directory for the failing run's files.")
+    var out = "Results/runs/explore"
+
+    @OptionGroup var defectOption: DefectOption
+
+    func validate() throws {
+        guard seeds >= 1 else { throw ValidationError("--seeds must be at least 1") }
+        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+    }
+
+    func run() throws {
+        let scenario = try ScenarioFiles(files: [file]).load()[0]
+        var base = scenario.configuration
+        base.defect = defectOption.defect
+        let started = DispatchTime.now().uptimeNanoseconds
+        let showProgress = isatty(2) == 1
+        let (failure, explored) = Explorer.explore(
+            base, seeds: from..<(from + UInt64(seeds)), jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount
+        ) { done in
+            if showProgress { FileHandle.standardError.write(Data("\r\(done)/\(seeds) seeds".utf8)) }
+        }
+        if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        let rate = Double(explored) / max(seconds, 1e-9) * 60
+        guard let failure else {
+            print("\(scenario.configuration.name): \(explored) seeds from \(from), every check held (\(String(format: "%.1f", seconds)) s, \(String(format: "%.0f", rate)) seeds/minute)")
+            return
+        }
+        let replay = "binoculars replay \(file) --seed \(failure.seed) --swarm\(defectOption.defect.map { " --defect \($0.rawValue)" } ?? "") --trace"
+        let directory = URL(fileURLWithPath: out).appendingPathComponent(scenario.configuration.name).appendingPathComponent(String(failure.seed))
+        try RunWriter.write(failure.result, expectations: [], command: replay, to: directory)
+        print("""
+            \(scenario.configuration.name): seed \(failure.seed) FAILED after \(explored) seeds (faults kept: \(failure.kept.isEmpty ? "none" : failure.kept.joined(separator: ", ")))
+            \(failure.problems.prefix(10).map { "  " + $0 }.joined(separator: "\n"))
+            replay: \(replay)
+            files: \(directory.path)
+            """)
+        throw ExitCode(1)
+    }
+}

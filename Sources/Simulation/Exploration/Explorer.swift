@@ -1,0 +1,83 @@
+import Dispatch
+
+/// What one explored seed showed.
+public struct SeedVerdict: Sendable {
+    public var seed: UInt64
+    /// The swarm knobs this seed kept.
+    public var kept: [String]
+    /// What broke, each naming its rule; empty when every check held.
+    public var problems: [String]
+    public var events: Int
+    public var result: RunResult
+
+    public var passed: Bool { problems.isEmpty }
+}
+
+/// Runs many seeds of a scenario, each with its own swarm of faults, and checks every run:
+/// the engine's invariants after every command, the outside lock observer, and the
+/// linearizability of every conversation's lock history.
+public enum Explorer {
+    /// Runs one seed and checks it.
+    public static func run(_ base: WorldConfiguration, seed: UInt64, swarm: Bool = true) -> SeedVerdict {
+        let (configuration, kept) = swarm ? Swarm.configuration(base, seed: seed) : (with(base, seed: seed), [])
+        var world = World(configuration: configuration)
+        let result = world.run()
+        return SeedVerdict(seed: seed, kept: kept, problems: problems(of: result), events: result.summary.events, result: result)
+    }
+
+    /// Everything that broke in a run, each line naming its rule.
+    public static func problems(of result: RunResult) -> [String] {
+        var problems = result.summary.invariants.examples
+        if !result.summary.invariants.held && problems.isEmpty { problems.append("invariants broken") }
+        if result.summary.stopReason != World.StopReason.completed.rawValue {
+            problems.append("run stopped early: \(result.summary.stopReason)")
+        }
+        return problems
+    }
+
+    /// Explores `seeds` on `jobs` workers and returns the verdict of the lowest failing seed, if
+    /// any, and how many seeds ran. Seeds run in batches of `jobs`; exploration stops after the
+    /// batch in which a failure is found, so the seed reported does not depend on timing.
+    public static func explore(
+        _ base: WorldConfiguration, seeds: Range<UInt64>, jobs: Int, swarm: Bool = true,
+        progress: (@Sendable (Int) -> Void)? = nil
+    ) -> (failure: SeedVerdict?, explored: Int) {
+        let workers = max(1, jobs)
+        var next = seeds.lowerBound
+        var explored = 0
+        while next < seeds.upperBound {
+            let batch = Array(next..<min(seeds.upperBound, next + UInt64(workers * 4)))
+            let verdicts = Verdicts(count: batch.count)
+            DispatchQueue.concurrentPerform(iterations: batch.count) { index in
+                verdicts.set(index, run(base, seed: batch[index], swarm: swarm))
+            }
+            explored += batch.count
+            progress?(explored)
+            if let failure = verdicts.all.first(where: { !$0.passed }) { return (failure, explored) }
+            next += UInt64(batch.count)
+        }
+        return (nil, explored)
+    }
+
+    private static func with(_ base: WorldConfiguration, seed: UInt64) -> WorldConfiguration {
+        var configuration = base
+        configuration.seed = seed
+        return configuration
+    }
+}
+
+/// Results written by concurrent workers, one slot each.
+private final class Verdicts: @unchecked Sendable {
+    private var slots: [SeedVerdict?]
+    private let lock = DispatchSemaphore(value: 1)
+
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+    func set(_ index: Int, _ verdict: SeedVerdict) {
+        lock.wait()
+        slots[index] = verdict
+        lock.signal()
+    }
+
+    var all: [SeedVerdict] { slots.compactMap { $0 } }
+}
