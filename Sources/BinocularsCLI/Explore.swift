@@ -40,6 +40,9 @@ struct Explore: ParsableCommand {
     @Option(help: "Directory for the failing run's files.")
     var out = "Results/runs/explore"
 
+    @Flag(help: "On a failure, reduce the scenario while it still fails and write the reduced file.")
+    var shrink = false
+
     @OptionGroup var defectOption: DefectOption
 
     func validate() throws {
@@ -74,6 +77,21 @@ struct Explore: ParsableCommand {
             replay: \(replay)
             files: \(directory.path)
             """)
+        if shrink { try shrinkFailure(base, failure, into: directory) }
         throw ExitCode(1)
+    }
+
+    /// Reduces the failing seed's scenario and writes it beside the failing run's files.
+    private func shrinkFailure(_ base: WorldConfiguration, _ failure: SeedVerdict, into directory: URL) throws {
+        let (swarmed, _) = Swarm.configuration(base, seed: failure.seed)
+        let outcome = Shrinker.shrink(swarmed, seed: failure.seed, failing: failure)
+        let path = directory.appendingPathComponent("reduced.yaml")
+        let header = [
+            "Reduced from \(file) at seed \(failure.seed) after \(outcome.attempts) attempts: \(outcome.steps.isEmpty ? "nothing could be removed" : outcome.steps.joined(separator: "; ")).",
+            "Still fails with: \(outcome.verdict.problems.first ?? "")",
+            "Replay: binoculars replay \(path.path) --seed \(failure.seed)\(defectOption.defect.map { " --defect \($0.rawValue)" } ?? "") --trace",
+        ]
+        try ScenarioWriter.yaml(outcome.configuration, header: header).write(to: path, atomically: true, encoding: .utf8)
+        print("reduced (\(outcome.steps.count) steps, \(outcome.verdict.events) events instead of \(failure.events)): \(path.path)")
     }
 }
