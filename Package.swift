@@ -56,7 +56,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SimulationTests",
-            dependencies: ["Simulation", "MonitoringEngine"]
+            dependencies: ["Simulation", "MonitoringEngine", "Scenario"]
         ),
         .testTarget(
             name: "ScenarioTests",

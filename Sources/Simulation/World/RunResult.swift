@@ -87,9 +87,14 @@ public struct KPISummary: Sendable, Hashable, Codable {
 }
 
 public struct InvariantSummary: Sendable, Hashable, Codable {
+    /// Every check held: the engine's invariants, the lock observer, and linearizability.
     public var held: Bool
     public var engineViolations: Int
     public var observerViolations: Int
+    /// Conversations whose lock history is not linearizable (or is malformed).
+    public var nonLinearizableConversations: Int
+    /// Conversations the checker could not decide within its step budget.
+    public var undecidedConversations: Int
     /// The first violations found, with rule ids.
     public var examples: [String]
 }
@@ -125,10 +130,14 @@ extension World {
             occupancy: staffed == 0 ? 0 : rounded(busy / staffed),
             monitorAttempts: attempts, monitorGrants: measured.reduce(0) { $0 + $1.monitorGrants },
             concurrentMonitoredMaximum: measured.map(\.concurrentMonitoredMaximum).max() ?? 0)
+        let linearizability = LockHistoryChecker.check(
+            records: history.operations.map { LockHistoryRecord($0, operationID: $0.request) }, concurrently: false)
+        let nonLinearizable = linearizability.notLinearizableCount + linearizability.invalidCount
         let invariants = InvariantSummary(
-            held: invariantViolationCount == 0 && observer.violationCount == 0,
+            held: invariantViolationCount == 0 && observer.violationCount == 0 && nonLinearizable == 0,
             engineViolations: invariantViolationCount, observerViolations: observer.violationCount,
-            examples: Array((invariantViolations + observer.violations).prefix(20)))
+            nonLinearizableConversations: nonLinearizable, undecidedConversations: linearizability.unknownCount,
+            examples: Array((invariantViolations + observer.violations + linearizability.failures.prefix(3).map { "\($0)" }).prefix(20)))
         let summary = RunSummary(
             scenario: configuration.name, seed: configuration.seed, simulatedSeconds: (now - Instant.zero).seconds,
             warmUpSeconds: configuration.warmUp.seconds, stopReason: stopReason.rawValue, events: eventsProcessed,
