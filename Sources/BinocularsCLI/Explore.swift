@@ -68,7 +68,8 @@ struct Explore: ParsableCommand {
             print("\(scenario.configuration.name): \(explored) seeds from \(from), every check held (\(String(format: "%.1f", seconds)) s, \(String(format: "%.0f", rate)) seeds/minute)")
             return
         }
-        let replay = "binoculars replay \(file) --seed \(failure.seed) --swarm\(defectOption.defect.map { " --defect \($0.rawValue)" } ?? "") --trace"
+        let conversation = Self.conversationNamed(in: failure.problems.first ?? "").map { " --conversation \($0)" } ?? ""
+        let replay = "binoculars replay \(file) --seed \(failure.seed) --swarm\(defectOption.defect.map { " --defect \($0.rawValue)" } ?? "") --trace\(conversation)"
         let directory = URL(fileURLWithPath: out).appendingPathComponent(scenario.configuration.name).appendingPathComponent(String(failure.seed))
         try RunWriter.write(failure.result, expectations: [], command: replay, to: directory)
         print("""
@@ -79,6 +80,13 @@ struct Explore: ParsableCommand {
             """)
         if shrink { try shrinkFailure(base, failure, into: directory) }
         throw ExitCode(1)
+    }
+
+    /// The number of the first conversation a problem names, to trace only that one.
+    static func conversationNamed(in problem: String) -> String? {
+        guard let range = problem.range(of: "conversation-") else { return nil }
+        let digits = problem[range.upperBound...].prefix { $0.isNumber }
+        return digits.isEmpty ? nil : String(digits)
     }
 
     /// Reduces the failing seed's scenario and writes it beside the failing run's files.

@@ -63,3 +63,24 @@ public struct SessionID: Hashable, Comparable, Sendable, Codable, CustomStringCo
     }
     public var description: String { "\(conversation)/session-\(token)" }
 }
+
+/// Enums whose cases are words print as the word, so traces and messages read plainly.
+public protocol PlainWordEnum: RawRepresentable, CustomStringConvertible where RawValue == String {}
+
+extension PlainWordEnum {
+    public var description: String { rawValue }
+}
+
+extension Licence: PlainWordEnum {}
+extension Presence: PlainWordEnum {}
+extension ConversationState: PlainWordEnum {}
+extension ParticipantPurpose: PlainWordEnum {}
+extension MediaRole: PlainWordEnum {}
+extension ParticipantState: PlainWordEnum {}
+extension DisconnectType: PlainWordEnum {}
+extension MessageDirection: PlainWordEnum {}
+extension MessageKind: PlainWordEnum {}
+extension EndReason: PlainWordEnum {}
+extension StopSource: PlainWordEnum {}
+extension EntryPoint: PlainWordEnum {}
+extension MessagingPlatform: PlainWordEnum {}

@@ -105,6 +105,9 @@ public struct RunTiming: Sendable, Hashable, Codable {
     public var eventsPerSecond: Double
     public var engineCommandsPerSecond: Double
     public var engineNanosecondsPerCommand: Double
+    /// Wall time of the linearizability check of the run's history.
+    public var checkerSeconds: Double
+    public var historyOperations: Int
     public var peakResidentBytes: Int
 }
 
@@ -130,8 +133,10 @@ extension World {
             occupancy: staffed == 0 ? 0 : rounded(busy / staffed),
             monitorAttempts: attempts, monitorGrants: measured.reduce(0) { $0 + $1.monitorGrants },
             concurrentMonitoredMaximum: measured.map(\.concurrentMonitoredMaximum).max() ?? 0)
+        let checkStarted = wallClock?() ?? 0
         let linearizability = LockHistoryChecker.check(
             records: history.operations.map { LockHistoryRecord($0, operationID: $0.request) }, concurrently: false)
+        let checkerSeconds = Double((wallClock?() ?? 0) &- checkStarted) / 1e9
         let nonLinearizable = linearizability.notLinearizableCount + linearizability.invalidCount
         let invariants = InvariantSummary(
             held: invariantViolationCount == 0 && observer.violationCount == 0 && nonLinearizable == 0,
@@ -153,7 +158,10 @@ extension World {
             historyOperations: history.operations.count, historyTruncated: history.droppedCount > 0)
         return RunResult(
             summary: summary, history: history, intervals: metrics.intervals,
-            timing: RunTiming(wallSeconds: 0, eventsPerSecond: 0, engineCommandsPerSecond: 0, engineNanosecondsPerCommand: engineCommands == 0 ? 0 : Double(engineWallNanoseconds) / Double(engineCommands), peakResidentBytes: 0))
+            timing: RunTiming(
+                wallSeconds: 0, eventsPerSecond: 0, engineCommandsPerSecond: 0,
+                engineNanosecondsPerCommand: engineCommands == 0 ? 0 : Double(engineWallNanoseconds) / Double(engineCommands),
+                checkerSeconds: checkerSeconds, historyOperations: history.operations.count, peakResidentBytes: 0))
     }
 
     private func rounded(_ value: Double) -> Double { (value * 1e6).rounded() / 1e6 }
