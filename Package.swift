@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .library(name: "MonitoringEngine", targets: ["MonitoringEngine"]),
+        .library(name: "Simulation", targets: ["Simulation"]),
         .executable(name: "binoculars", targets: ["BinocularsCLI"]),
     ],
     dependencies: [
