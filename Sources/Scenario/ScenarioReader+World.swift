@@ -193,15 +193,25 @@ extension ScenarioReader {
     /// Arrivals per hour: a list with one rate per profile interval, or a single rate.
     func rates(_ node: YAMLNode, _ path: String) -> [Double]? {
         if case .scalar = node {
-            return nonNegativeNumber(node, path).map { [$0] }
+            return rate(node, path).map { [$0] }
         }
         guard let items = list(node, at: path, of: "arrival rates per hour") else { return nil }
         guard !items.isEmpty else {
             report("expected at least one arrival rate in \(path), found an empty list", at: node)
             return nil
         }
-        let rates = items.enumerated().compactMap { nonNegativeNumber($0.element, "\(path)[\($0.offset)]") }
+        let rates = items.enumerated().compactMap { rate($0.element, "\(path)[\($0.offset)]") }
         return rates.count == items.count ? rates : nil
+    }
+
+    /// One arrival rate per hour, from 0 to `Limits.ratePerHour`.
+    private func rate(_ node: YAMLNode, _ path: String) -> Double? {
+        guard let value = nonNegativeNumber(node, path) else { return nil }
+        guard value <= Limits.ratePerHour else {
+            report("\(path) must be at most \(ScalarSyntax.format(Limits.ratePerHour)) an hour, found \(ScalarSyntax.format(value))", at: node)
+            return nil
+        }
+        return value
     }
 
     /// Messaging platforms and their weights: `{whatsApp: 0.6, facebook: 0.4}`.
@@ -230,10 +240,10 @@ extension ScenarioReader {
         }
         var group = AgentGroup(name: "", count: 0, queues: [])
         read(fields, "name", into: &group.name, name)
-        read(fields, "count", into: &group.count) { integer($0, $1, minimum: 0) }
+        read(fields, "count", into: &group.count) { integer($0, $1, minimum: 0, maximum: Limits.agentsPerGroup) }
         read(fields, "queues", into: &group.queues) { references($0, $1, to: queueNames, "queue") }
         read(fields, "channels", into: &group.channels) { choices($0, $1, "a channel kind", plural: "channel kinds") }
-        read(fields, "capacity", into: &group.capacity) { integer($0, $1, minimum: 1) }
+        read(fields, "capacity", into: &group.capacity) { integer($0, $1, minimum: 1, maximum: 100) }
         read(fields, "replyTime", into: &group.replyTime) { distribution($0, $1, .seconds) }
         read(fields, "wrapUpTime", into: &group.wrapUpTime) { distribution($0, $1, .seconds) }
         read(fields, "transferProbability", into: &group.transferProbability, probability)
@@ -252,7 +262,7 @@ extension ScenarioReader {
         }
         var group = SupervisorGroup(name: "", count: 0)
         read(fields, "name", into: &group.name, name)
-        read(fields, "count", into: &group.count) { integer($0, $1, minimum: 0) }
+        read(fields, "count", into: &group.count) { integer($0, $1, minimum: 0, maximum: Limits.supervisorsPerGroup) }
         read(fields, "licence", into: &group.licence) { node, _ in choice(node, "a licence") }
         read(fields, "permissions", into: &group.permissions, permissions)
         read(fields, "thinkTime", into: &group.thinkTime) { distribution($0, $1, .seconds) }
@@ -329,7 +339,7 @@ extension ScenarioReader {
         read(fields, "up", into: &link.upMilliseconds) { distribution($0, $1, .milliseconds) }
         read(fields, "down", into: &link.downMilliseconds) { distribution($0, $1, .milliseconds) }
         read(fields, "timeout", into: &link.timeout, positiveTimeSpan)
-        read(fields, "retries", into: &link.retries) { integer($0, $1, minimum: 0) }
+        read(fields, "retries", into: &link.retries) { integer($0, $1, minimum: 0, maximum: 100) }
         return link
     }
 
@@ -358,7 +368,7 @@ extension ScenarioReader {
         }
         let at = fields["at"].flatMap { instant($0, fields.path("at"), duration: duration) }
         let every = fields["every"].flatMap { positiveTimeSpan($0, fields.path("every")) }
-        let supervisors = fields["supervisors"].flatMap { integer($0, fields.path("supervisors"), minimum: 1) }
+        let supervisors = fields["supervisors"].flatMap { integer($0, fields.path("supervisors"), minimum: 1, maximum: Limits.supervisorsPerGroup) }
         let window = fields["window"].flatMap { timeSpan($0, fields.path("window")) }
         guard let at, let supervisors, let window else { return nil }
         return Stampede(at: at, every: every, supervisors: supervisors, window: window)
@@ -399,7 +409,7 @@ extension ScenarioReader {
     func cluster(_ node: YAMLNode, _ path: String, duration: TimeSpan?) -> ClusterSettings? {
         guard let fields = fields(of: node, at: path, keys: ScenarioKeys.cluster) else { return nil }
         var cluster = ClusterSettings()
-        read(fields, "nodes", into: &cluster.nodes) { integer($0, $1, minimum: 1) }
+        read(fields, "nodes", into: &cluster.nodes) { integer($0, $1, minimum: 1, maximum: Limits.nodes) }
         read(fields, "storeHop", into: &cluster.storeHopMilliseconds) { distribution($0, $1, .milliseconds) }
         read(fields, "messageLossProbability", into: &cluster.messageLossProbability, probability)
         read(fields, "messageDuplicationProbability", into: &cluster.messageDuplicationProbability, probability)
@@ -432,7 +442,7 @@ extension ScenarioReader {
             return nil
         }
         let at = fields["at"].flatMap { instant($0, fields.path("at"), duration: duration) }
-        let index = fields["node"].flatMap { integer($0, fields.path("node"), minimum: 0) }
+        let index = fields["node"].flatMap { integer($0, fields.path("node"), minimum: 0, maximum: Limits.nodes - 1) }
         let downFor = fields["downFor"].flatMap { positiveTimeSpan($0, fields.path("downFor")) }
         guard let at, let index, let downFor else { return nil }
         return NodeCrash(at: at, node: index, downFor: downFor)
@@ -444,7 +454,7 @@ extension ScenarioReader {
         }
         let at = fields["at"].flatMap { instant($0, fields.path("at"), duration: duration) }
         let length = fields["length"].flatMap { positiveTimeSpan($0, fields.path("length")) }
-        let index = fields["node"].flatMap { integer($0, fields.path("node"), minimum: 0) }
+        let index = fields["node"].flatMap { integer($0, fields.path("node"), minimum: 0, maximum: Limits.nodes - 1) }
         guard let at, let length, let index else { return nil }
         return Partition(at: at, length: length, node: index)
     }
@@ -453,8 +463,18 @@ extension ScenarioReader {
         guard let fields = fields(of: node, at: path, keys: ScenarioKeys.limits) else { return nil }
         var limits = RunLimits()
         read(fields, "maximumEvents", into: &limits.maximumEvents) { integer($0, $1, minimum: 1) }
-        read(fields, "maximumPendingEvents", into: &limits.maximumPendingEvents) { integer($0, $1, minimum: 1) }
-        read(fields, "maximumHistoryOperations", into: &limits.maximumHistoryOperations) { integer($0, $1, minimum: 0) }
+        read(fields, "maximumPendingEvents", into: &limits.maximumPendingEvents) { integer($0, $1, minimum: 1, maximum: Limits.pendingEvents) }
+        read(fields, "maximumHistoryOperations", into: &limits.maximumHistoryOperations) { integer($0, $1, minimum: 0, maximum: Limits.historyOperations) }
         return limits
     }
+}
+
+/// The largest values a scenario file may ask for: each keeps a run's memory and time bounded.
+enum Limits {
+    static let agentsPerGroup = 1_000_000
+    static let supervisorsPerGroup = 100_000
+    static let nodes = 64
+    static let pendingEvents = 500_000_000
+    static let historyOperations = 50_000_000
+    static let ratePerHour = 10_000_000.0
 }

@@ -150,8 +150,9 @@ final class ScenarioReader {
         }
     }
 
-    /// A whole number of at least `minimum`.
-    func integer(_ node: YAMLNode, _ path: String, minimum: Int) -> Int? {
+    /// A whole number from `minimum` to `maximum`. Every count has a maximum, so that no file
+    /// can make a run allocate without bound or never end.
+    func integer(_ node: YAMLNode, _ path: String, minimum: Int, maximum: Int = Int.max) -> Int? {
         guard let text = text(node, expected: "a whole number") else { return nil }
         guard let value = ScalarSyntax.integer(text) else {
             report("expected a whole number, found \(Self.found(node))", at: node)
@@ -159,6 +160,10 @@ final class ScenarioReader {
         }
         guard value >= minimum else {
             report("\(path) must be at least \(minimum), found \(value)", at: node)
+            return nil
+        }
+        guard value <= maximum else {
+            report("\(path) must be at most \(maximum), found \(value)", at: node)
             return nil
         }
         return value

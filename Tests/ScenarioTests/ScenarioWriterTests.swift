@@ -27,3 +27,29 @@ struct ScenarioWriterTests {
         #expect(Self.shipped.count >= 12)
     }
 }
+
+@Suite("Scenario bounds")
+struct ScenarioBoundTests {
+    @Test("Counts, nodes and rates beyond what a run can hold are errors at their position, never a hang")
+    func bounds() {
+        let text = """
+            name: huge
+            duration: 1h
+            queues: [{name: Q}]
+            channels: [{kind: sms, queue: Q, ratesPerHour: [1e12]}]
+            agentGroups: [{name: a, count: 1000000000, queues: [Q]}]
+            supervisorGroups: [{name: s, count: 200000}]
+            cluster: {nodes: 1000}
+            """
+        do {
+            _ = try ScenarioLoader.parse(text, path: "huge.yaml")
+            Issue.record("an unbounded scenario was accepted")
+        } catch {
+            let lines = error.description.split(separator: "\n").map(String.init)
+            #expect(lines.contains { $0.hasPrefix("huge.yaml:4:") && $0.contains("must be at most 10000000 an hour") })
+            #expect(lines.contains { $0.hasPrefix("huge.yaml:5:") && $0.contains("count must be at most 1000000") })
+            #expect(lines.contains { $0.hasPrefix("huge.yaml:6:") && $0.contains("count must be at most 100000") })
+            #expect(lines.contains { $0.hasPrefix("huge.yaml:7:") && $0.contains("nodes must be at most 64") })
+        }
+    }
+}
