@@ -27,7 +27,7 @@ extension MonitoringEngine {
         let participant = conversations[existing: id].addParticipant(
             purpose: .agent, mediaRole: .full, user: agentID, name: agent.displayName, state: .alerting, at: instant)
         conversations[existing: id].record(.agentAlerted(participant, agentID), at: instant)
-        users[agentID]!.addAgentConversation(id)
+        modifyUser(agentID) { $0.addAgentConversation(id) }
         outbox.emit(.agentAlerted(id, participant, agentID), to: .user(agentID), at: instant)
         return .participantAdded(participant)
     }
@@ -254,6 +254,6 @@ extension MonitoringEngine {
     mutating func releaseAgent(_ agentID: UserID, from id: ConversationID) {
         touched.add(agentID)
         let stillThere = conversations[existing: id].hasAgentParticipant(agentID)
-        if !stillThere { users[agentID]?.removeAgentConversation(id) }
+        if !stillThere { modifyUser(agentID) { $0.removeAgentConversation(id) } }
     }
 }

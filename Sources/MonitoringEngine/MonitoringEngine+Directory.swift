@@ -35,15 +35,17 @@ extension MonitoringEngine {
         for role in newRoles where roles[role] == nil { throw .unknownRole(role) }
         for role in user.roles { roleHolders[role]?.removeAll { $0 == id } }
         for role in newRoles { roleHolders[role, default: []].append(id) }
-        users[id]!.roles = newRoles
+        modifyUser(id) { $0.roles = newRoles }
         refreshPermissions(of: id)
         return .done
     }
 
     mutating func setLicence(_ id: UserID, _ licence: Licence) throws(MonitoringError) -> Outcome {
         _ = try touchUser(id)
-        users[id]!.licence = licence
-        users[id]!.touch()
+        modifyUser(id) { user in
+            user.licence = licence
+            user.touch()
+        }
         outbox.emit(.licenceChanged(id, licence), to: .user(id))
         revokeSessionsIfNoLongerAllowed(id)
         return .done
@@ -54,8 +56,10 @@ extension MonitoringEngine {
     mutating func setPresence(_ id: UserID, _ presence: Presence) throws(MonitoringError) -> Outcome {
         let user = try touchUser(id)
         guard user.presence != presence else { return .done }
-        users[id]!.presence = presence
-        users[id]!.touch()
+        modifyUser(id) { user in
+            user.presence = presence
+            user.touch()
+        }
         if presence == .offline {
             endAllSessions(of: id, reason: .supervisorOffline)
         }
@@ -102,8 +106,10 @@ extension MonitoringEngine {
         touched.add(id)
         let permissions = permissions(of: user.roles)
         guard permissions != user.permissions else { return }
-        users[id]!.permissions = permissions
-        users[id]!.touch()
+        modifyUser(id) { user in
+            user.permissions = permissions
+            user.touch()
+        }
         outbox.emit(.permissionsChanged(id, permissions), to: .user(id))
         revokeSessionsIfNoLongerAllowed(id)
     }

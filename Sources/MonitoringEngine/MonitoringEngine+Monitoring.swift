@@ -116,7 +116,7 @@ extension MonitoringEngine {
         let session = conversations[existing: id].startSession(
             supervisor: supervisor, monitored: monitored, entryPoint: entryPoint, at: instant,
             lease: configuration.leaseDuration)
-        users[supervisorID]!.addMonitoringSession(session.id)
+        modifyUser(supervisorID) { $0.addMonitoringSession(session.id) }
         leaseDeadlines.insert(LeaseDeadline(deadline: session.leaseExpiresAt, session: session.id))
         outbox.emit(
             .monitoringStarted(

@@ -135,6 +135,13 @@ public struct MonitoringEngine: Sendable {
         return user
     }
 
+    /// Changes a user in place, through the dictionary's values view, so the user's arrays are
+    /// never copied on write.
+    mutating func modifyUser(_ id: UserID, _ change: (inout User) -> Void) {
+        guard let index = users.index(forKey: id) else { return }
+        change(&users.values[index])
+    }
+
     func participant(_ id: ParticipantID, of conversation: ConversationID) throws(MonitoringError) -> Participant {
         guard conversations.contains(conversation), let participant = conversations[existing: conversation].participant(id)
         else { throw .unknownParticipant(conversation, id) }
@@ -145,7 +152,7 @@ public struct MonitoringEngine: Sendable {
     mutating func endSession(in conversationID: ConversationID, index: Int, reason: EndReason, at requested: Instant) {
         let instant = max(requested, conversations[existing: conversationID].lastInstant)
         let session = conversations[existing: conversationID].endSession(at: index, reason: reason, instant: instant)
-        users[session.supervisor]?.removeMonitoringSession(session.id)
+        modifyUser(session.supervisor) { $0.removeMonitoringSession(session.id) }
         touched.add(session.supervisor)
         outbox.emit(
             .monitoringEnded(session.id, supervisor: session.supervisor, reason), to: .user(session.supervisor), at: instant)
