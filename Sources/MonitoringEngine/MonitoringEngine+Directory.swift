@@ -33,7 +33,7 @@ extension MonitoringEngine {
     mutating func assignRoles(_ id: UserID, _ newRoles: [RoleID]) throws(MonitoringError) -> Outcome {
         let user = try touchUser(id)
         for role in newRoles where roles[role] == nil { throw .unknownRole(role) }
-        for role in user.roles { roleHolders[role]?.removeAll { $0 == id } }
+        for role in user.roles { roleHolders.modifyValue(forKey: role) { $0.removeAll { $0 == id } } }
         for role in newRoles { roleHolders[role, default: []].append(id) }
         modifyUser(id) { $0.roles = newRoles }
         refreshPermissions(of: id)
@@ -88,7 +88,9 @@ extension MonitoringEngine {
         _ = try touchUser(user)
         let present = queues[queue]!.members.contains(user)
         guard present != isMember else { return .done }
-        if isMember { queues[queue]!.members.append(user) } else { queues[queue]!.members.removeAll { $0 == user } }
+        queues.modifyValue(forKey: queue) { entry in
+            if isMember { entry.members.append(user) } else { entry.members.removeAll { $0 == user } }
+        }
         outbox.emit(.queueMembershipChanged(queue, user, isMember: isMember), to: .user(user))
         return .done
     }

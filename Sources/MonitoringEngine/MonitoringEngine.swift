@@ -135,11 +135,9 @@ public struct MonitoringEngine: Sendable {
         return user
     }
 
-    /// Changes a user in place, through the dictionary's values view, so the user's arrays are
-    /// never copied on write.
+    /// Changes a user in place, so the user's arrays are never copied on write.
     mutating func modifyUser(_ id: UserID, _ change: (inout User) -> Void) {
-        guard let index = users.index(forKey: id) else { return }
-        change(&users.values[index])
+        users.modifyValue(forKey: id, change)
     }
 
     func participant(_ id: ParticipantID, of conversation: ConversationID) throws(MonitoringError) -> Participant {

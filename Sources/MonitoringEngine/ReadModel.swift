@@ -61,7 +61,7 @@ public struct MonitoringReadModel: Sendable {
             conversations[conversation.id] = ConversationEntry(
                 channel: conversation.channel, state: conversation.state, queue: conversation.queue,
                 createdAt: conversation.createdAt, agents: agents, holder: conversation.activeSession?.holder)
-            if let queue = conversation.queue { queues[queue]?.conversations.insert(conversation.id) }
+            if let queue = conversation.queue { queues.modifyValue(forKey: queue) { _ = $0.conversations.insert(conversation.id) } }
             for agent in agents { agentConversations[agent.user, default: []].insert(conversation.id) }
         }
         appliedThrough = instant
@@ -80,35 +80,41 @@ public struct MonitoringReadModel: Sendable {
         case .userAdded(let id, let name, let licence, let permissions, let presence, _):
             viewers[id] = Viewer(
                 name: name, standing: SupervisorStanding(id: id, licence: licence, permissions: permissions, presence: presence))
-        case .permissionsChanged(let id, let permissions): viewers[id]?.standing.permissions = permissions
-        case .licenceChanged(let id, let licence): viewers[id]?.standing.licence = licence
-        case .presenceChanged(let id, let presence): viewers[id]?.standing.presence = presence
+        case .permissionsChanged(let id, let permissions): viewers.modifyValue(forKey: id) { $0.standing.permissions = permissions }
+        case .licenceChanged(let id, let licence): viewers.modifyValue(forKey: id) { $0.standing.licence = licence }
+        case .presenceChanged(let id, let presence): viewers.modifyValue(forKey: id) { $0.standing.presence = presence }
         case .queueAdded(let id, let name): queues[id] = QueueEntry(name: name, members: [], conversations: [])
         case .queueMembershipChanged(let id, let user, let isMember):
-            queues[id]?.members.removeAll { $0 == user }
-            if isMember { queues[id]?.members.append(user) }
+            queues.modifyValue(forKey: id) { entry in
+                entry.members.removeAll { $0 == user }
+                if isMember { entry.members.append(user) }
+            }
         case .conversationCreated(let id, let channel, _):
             conversations[id] = ConversationEntry(
                 channel: channel, state: .created, queue: nil, createdAt: record.instant, agents: [], holder: nil)
         case .conversationQueued(let id, let queue):
-            if let previous = conversations[id]?.queue { queues[previous]?.conversations.remove(id) }
-            conversations[id]?.queue = queue
-            conversations[id]?.state = .queued
-            queues[queue]?.conversations.insert(id)
-        case .conversationStateChanged(let id, let state): conversations[id]?.state = state
+            if let previous = conversations[id]?.queue { queues.modifyValue(forKey: previous) { _ = $0.conversations.remove(id) } }
+            conversations.modifyValue(forKey: id) { entry in
+                entry.queue = queue
+                entry.state = .queued
+            }
+            queues.modifyValue(forKey: queue) { _ = $0.conversations.insert(id) }
+        case .conversationStateChanged(let id, let state): conversations.modifyValue(forKey: id) { $0.state = state }
         case .agentAlerted(let id, let participant, let user):
             let name = viewers[user]?.name ?? "\(user)"
-            conversations[id]?.agents.append(AgentEntry(participant: participant, user: user, name: name, connected: false))
+            conversations.modifyValue(forKey: id) {
+                $0.agents.append(AgentEntry(participant: participant, user: user, name: name, connected: false))
+            }
             agentConversations[user, default: []].insert(id)
         case .agentConnected(let id, let participant, _, _): setAgent(participant, of: id, connected: true)
         case .agentDisconnected(let id, let participant, let user, let type):
             if type == .declined { removeAgent(participant, user, from: id) } else { setAgent(participant, of: id, connected: false) }
         case .agentWrappedUp(let id, let participant, let user, _): removeAgent(participant, user, from: id)
         case .conversationEnded(let id, _): removeConversation(id)
-        case .monitoringStarted(let id, let holder, _, _): conversations[id]?.holder = holder
+        case .monitoringStarted(let id, let holder, _, _): conversations.modifyValue(forKey: id) { $0.holder = holder }
         case .monitoringEnded(let session, _, _):
-            if conversations[session.conversation]?.holder?.session == session {
-                conversations[session.conversation]?.holder = nil
+            conversations.modifyValue(forKey: session.conversation) { entry in
+                if entry.holder?.session == session { entry.holder = nil }
             }
         case .roleDefined, .messageSent, .typing, .readReceipt, .monitorAttempted, .monitorDenied, .monitoringResumed,
             .leaseRenewed:
@@ -117,21 +123,23 @@ public struct MonitoringReadModel: Sendable {
     }
 
     private mutating func setAgent(_ participant: ParticipantID, of id: ConversationID, connected: Bool) {
-        guard let index = conversations[id]?.agents.firstIndex(where: { $0.participant == participant }) else { return }
-        conversations[id]!.agents[index].connected = connected
+        conversations.modifyValue(forKey: id) { entry in
+            guard let index = entry.agents.firstIndex(where: { $0.participant == participant }) else { return }
+            entry.agents[index].connected = connected
+        }
     }
 
     private mutating func removeAgent(_ participant: ParticipantID, _ user: UserID, from id: ConversationID) {
-        conversations[id]?.agents.removeAll { $0.participant == participant }
+        conversations.modifyValue(forKey: id) { $0.agents.removeAll { $0.participant == participant } }
         if conversations[id]?.agents.contains(where: { $0.user == user }) != true {
-            agentConversations[user]?.remove(id)
+            agentConversations.modifyValue(forKey: user) { _ = $0.remove(id) }
         }
     }
 
     private mutating func removeConversation(_ id: ConversationID) {
         guard let entry = conversations.removeValue(forKey: id) else { return }
-        if let queue = entry.queue { queues[queue]?.conversations.remove(id) }
-        for agent in entry.agents { agentConversations[agent.user]?.remove(id) }
+        if let queue = entry.queue { queues.modifyValue(forKey: queue) { _ = $0.conversations.remove(id) } }
+        for agent in entry.agents { agentConversations.modifyValue(forKey: agent.user) { _ = $0.remove(id) } }
     }
 
     // MARK: Views

@@ -100,7 +100,7 @@ struct LockObserver: Sendable {
             }
             active[Int(session.conversation.rawValue - 1)] = nil
             activeCount -= 1
-            sessionsBySupervisor[current.supervisor]?.removeAll { $0 == session.conversation }
+            sessionsBySupervisor.modifyValue(forKey: current.supervisor) { $0.removeAll { $0 == session.conversation } }
             ended.append((current, session.conversation, reason, min(record.instant, now)))
         case .conversationEnded(let id, _):
             if let current = session(of: id) { fail("M18", "\(id)/session-\(current.token) outlived its conversation") }
