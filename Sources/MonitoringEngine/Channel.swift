@@ -35,10 +35,4 @@ public enum Channel: Hashable, Sendable, CustomStringConvertible {
         case .email: "email"
         }
     }
-
-    /// Parses the form `description` prints.
-    public init?(_ text: String) {
-        guard let channel = Channel.allChannels.first(where: { $0.description == text }) else { return nil }
-        self = channel
-    }
 }

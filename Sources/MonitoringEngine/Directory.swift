@@ -66,7 +66,6 @@ public struct PermissionSet: Hashable, Sendable, Codable, ExpressibleByArrayLite
 
     public func contains(_ permission: Permission) -> Bool { rawValue & permission.bit != 0 }
     public mutating func formUnion(_ other: PermissionSet) { rawValue |= other.rawValue }
-    public mutating func insert(_ permission: Permission) { rawValue |= permission.bit }
     public mutating func remove(_ permission: Permission) { rawValue &= ~permission.bit }
 
     /// The first of `required`, in declaration order, that this set lacks.

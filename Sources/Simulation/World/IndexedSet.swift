@@ -7,8 +7,6 @@ struct IndexedSet<Element: Hashable & Sendable>: Sendable {
     var count: Int { elements.count }
     var isEmpty: Bool { elements.isEmpty }
 
-    func contains(_ element: Element) -> Bool { positions[element] != nil }
-
     mutating func insert(_ element: Element) {
         guard positions[element] == nil else { return }
         positions[element] = elements.count

@@ -23,8 +23,6 @@ struct SupervisorRuntime: Sendable {
     var presence = Presence.available
     /// Bumped whenever the supervisor's session changes, so stale timers are ignored.
     var generation: UInt32 = 0
-    /// Whether the last start came from Queue Activity.
-    var entryPoint = EntryPoint.interactions
 
     init(user: UserID, group: Int, node: Int) {
         self.user = user
@@ -106,7 +104,6 @@ extension World {
     private mutating func beginStart(_ index: Int, _ target: ConversationID, _ entryPoint: EntryPoint) {
         supervisors[index].phase = .starting
         supervisors[index].conversation = target
-        supervisors[index].entryPoint = entryPoint
         send(ClientRequest(supervisor: index, operation: .start(target, entryPoint), sentAt: now, attempt: 0))
         if chance(configuration.contention.presenceFlapAroundStartProbability, &contentionRandom) {
             let offset = TimeSpan(nanoseconds: Int64(contentionRandom.nextUnitInterval() * 1e8))
