@@ -36,7 +36,7 @@ let package = Package(
         ),
         .target(
             name: "Reports",
-            dependencies: ["Simulation", "MonitoringEngine"]
+            dependencies: ["Scenario", "Simulation", "MonitoringEngine"]
         ),
         .executableTarget(
             name: "BinocularsCLI",

@@ -71,7 +71,9 @@ struct Explore: ParsableCommand {
         let conversation = Self.conversationNamed(in: failure.problems.first ?? "").map { " --conversation \($0)" } ?? ""
         let replay = "binoculars replay \(file) --seed \(failure.seed) --swarm\(defectOption.defect.map { " --defect \($0.rawValue)" } ?? "") --trace\(conversation)"
         let directory = URL(fileURLWithPath: out).appendingPathComponent(scenario.configuration.name).appendingPathComponent(String(failure.seed))
-        try RunWriter.write(failure.result, expectations: [], command: replay, to: directory)
+        let info = RunInfo(
+            scenario: scenario.configuration.name, source: file, seed: failure.seed, variant: nil, command: replay.replacingOccurrences(of: " --trace", with: ""))
+        try RunWriter.write(failure.result, expectations: [], info: info, scenarioYAML: scenario.yaml, to: directory)
         print("""
             \(scenario.configuration.name): seed \(failure.seed) FAILED after \(explored) seeds (faults kept: \(failure.kept.isEmpty ? "none" : failure.kept.joined(separator: ", ")))
             \(failure.problems.prefix(10).map { "  " + $0 }.joined(separator: "\n"))

@@ -10,13 +10,18 @@ struct ScenarioFiles: ParsableArguments {
     @Argument(help: "Scenario files (YAML; see docs/scenarios.md).")
     var files: [String]
 
-    /// Loads every file, printing each error as file:line:column; exit status 2 on any.
-    func load() throws -> [Scenario] {
+    /// Loads every file, printing each error as file:line:column; exit status 2 on any. With `variants`, a file
+    /// with a `sweep:` gives one scenario per variant; without, its scenario without the sweep.
+    func load(variants: Bool = false) throws -> [Scenario] {
         var scenarios: [Scenario] = []
         var failed = false
         for file in files {
             do {
-                scenarios.append(try ScenarioLoader.load(path: file))
+                if variants {
+                    scenarios += try ScenarioLoader.loadVariants(path: file)
+                } else {
+                    scenarios.append(try ScenarioLoader.load(path: file))
+                }
             } catch {
                 FileHandle.standardError.write(Data("\(error)\n".utf8))
                 failed = true
@@ -33,8 +38,9 @@ struct Check: ParsableCommand {
     @OptionGroup var scenarioFiles: ScenarioFiles
 
     func run() throws {
-        for scenario in try scenarioFiles.load() {
-            print("\(scenario.source): ok (\(scenario.configuration.name), \(scenario.expectations.count) expectations)")
+        for scenario in try scenarioFiles.load(variants: true) {
+            let variant = scenario.variant.map { ", variant \($0.title)" } ?? ""
+            print("\(scenario.source): ok (\(scenario.configuration.name)\(variant), \(scenario.expectations.count) expectations)")
         }
     }
 }
@@ -43,9 +49,14 @@ struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run scenario files and write their results.",
         discussion: """
-            Each run writes summary.json, history.jsonl, series.csv, timing.json and report.md to \
-            <out>/<scenario>/<seed>/. Exit status: 0 every expectation held, 1 an invariant or \
-            expectation failed, 2 the input was wrong.
+            Each run writes summary.json, history.jsonl, series.csv, latency-distribution.csv, \
+            timing.json, run.json, scenario.yaml and report.md to <out>/<scenario>/<seed>/ \
+            (<out>/<scenario>/<variant>/<seed>/ for a variant of a sweep). Then each scenario's runs \
+            become one report, <out>/<scenario>/report.html with report.md, summary.json and \
+            tables/*.csv: every figure as a mean with its 95% confidence interval over the \
+            replications, and for a sweep the variants side by side. Every variant of a sweep runs the \
+            same seeds (common random numbers). Exit status: 0 every expectation held, 1 an invariant \
+            or expectation failed, 2 the input was wrong.
             """)
 
     @OptionGroup var scenarioFiles: ScenarioFiles
@@ -55,6 +66,9 @@ struct Run: AsyncParsableCommand {
 
     @Option(help: "Independent replications, with consecutive seeds.")
     var replications = 1
+
+    @Option(help: "The report's target precision: the relative half-width of a 95% interval that 'replications needed' aims at.")
+    var precision = 0.05
 
     @Option(help: "Directory for results.")
     var out = "Results/runs"
@@ -66,11 +80,13 @@ struct Run: AsyncParsableCommand {
 
     func validate() throws {
         guard replications >= 1 else { throw ValidationError("--replications must be at least 1") }
+        guard replications <= 10_000 else { throw ValidationError("--replications must be at most 10000") }
+        guard precision > 0, precision < 1 else { throw ValidationError("--precision must be between 0 and 1, e.g. 0.05 for ±5%") }
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
     }
 
     func run() async throws {
-        let scenarios = try scenarioFiles.load()
+        let scenarios = try scenarioFiles.load(variants: true)
         var plans: [RunPlan] = []
         for scenario in scenarios {
             let first = seed ?? scenario.configuration.seed
@@ -80,6 +96,22 @@ struct Run: AsyncParsableCommand {
         }
         let outcomes = await RunPlan.execute(plans, jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount, out: out)
         print(RunPlan.table(outcomes))
+        let written = Dictionary(grouping: outcomes.filter { !$0.problems.contains { $0.hasPrefix("could not write") } }) {
+            $0.plan.scenario.configuration.name
+        }
+        for name in written.keys.sorted() {
+            let directory = URL(fileURLWithPath: out).appendingPathComponent(name)
+            do {
+                let records = try (written[name] ?? []).map { try RunRecord.load(directory: $0.directory) }
+                for report in CapacityReport.reports(from: records, precision: precision) {
+                    try report.document().write(to: directory, summary: report.summary())
+                }
+                print("report: \(directory.appendingPathComponent("report.html").path)")
+            } catch {
+                FileHandle.standardError.write(Data("could not write the report of \(name) to \(directory.path): \(error)\n".utf8))
+                throw ExitCode(1)
+            }
+        }
         let failures = outcomes.filter { !$0.passed }
         for failure in failures {
             FileHandle.standardError.write(Data("FAILED \(failure.plan.scenario.configuration.name) seed \(failure.plan.seed): \(failure.problems.joined(separator: "; "))\n  replay: \(failure.plan.replayCommand)\n".utf8))
@@ -106,13 +138,16 @@ struct Replay: ParsableCommand {
     @Flag(help: "Keep or drop the faults as `binoculars explore` does for this seed.")
     var swarm = false
 
+    @Option(help: "For a file with a sweep: the variant to replay, by its directory name (e.g. nodes=4).")
+    var variant: String?
+
     @OptionGroup var defectOption: DefectOption
 
     @Option(help: "Directory for results.")
     var out = "Results/runs"
 
     func run() throws {
-        let scenario = try ScenarioFiles(files: [file]).load()[0]
+        let scenario = try Self.choose(variant, in: ScenarioFiles(files: [file]).load(variants: true), file: file)
         let plan = RunPlan(scenario: scenario, seed: seed, swarm: swarm, defect: defectOption.defect)
         let filter = conversation.map { ConversationID($0) }
         var sink: (@Sendable (Instant, Command, Result<Outcome, MonitoringError>) -> Void)?
@@ -128,6 +163,26 @@ struct Replay: ParsableCommand {
             FileHandle.standardError.write(Data("FAILED: \(outcome.problems.joined(separator: "; "))\n".utf8))
             throw ExitCode(1)
         }
+    }
+}
+
+extension Replay {
+    /// The scenario of the named variant, or the file's only scenario; exit status 2 when the name matches none.
+    static func choose(_ name: String?, in scenarios: [Scenario], file: String) throws -> Scenario {
+        let names = scenarios.compactMap { $0.variant?.directoryName }
+        guard let name else {
+            guard names.isEmpty else {
+                FileHandle.standardError.write(Data("\(file) sweeps \(names.count) variants; choose one with --variant: \(names.joined(separator: ", "))\n".utf8))
+                throw ExitCode(2)
+            }
+            return scenarios[0]
+        }
+        guard let chosen = scenarios.first(where: { $0.variant?.directoryName == name || $0.variant?.title == name }) else {
+            let known = names.isEmpty ? "it has no sweep" : "its variants are \(names.joined(separator: ", "))"
+            FileHandle.standardError.write(Data("\(file) has no variant \(String(reflecting: name)); \(known)\n".utf8))
+            throw ExitCode(2)
+        }
+        return chosen
     }
 }
 

@@ -13,8 +13,15 @@ struct RunPlan: Sendable {
     var defect: Defect?
 
     var replayCommand: String {
-        "binoculars replay \(scenario.source) --seed \(seed)" + (swarm ? " --swarm" : "") + (defect.map { " --defect \($0.rawValue)" } ?? "")
-            + " --trace"
+        "binoculars replay \(scenario.source) --seed \(seed)" + (scenario.variant.map { " --variant \($0.directoryName)" } ?? "")
+            + (swarm ? " --swarm" : "") + (defect.map { " --defect \($0.rawValue)" } ?? "") + " --trace"
+    }
+
+    /// `<out>/<scenario>/<seed>`, or `<out>/<scenario>/<variant>/<seed>` for a variant of a sweep.
+    func directory(out: String) -> URL {
+        var directory = URL(fileURLWithPath: out).appendingPathComponent(scenario.configuration.name)
+        if let variant = scenario.variant { directory.appendPathComponent(variant.directoryName) }
+        return directory.appendingPathComponent(String(seed))
     }
 
     /// Runs the world, writes its files, evaluates its expectations.
@@ -42,12 +49,18 @@ struct RunPlan: Sendable {
             let evaluated = expectation.evaluate(result.summary)
             return ExpectationOutcome(held: evaluated.held, message: evaluated.message)
         }
-        var problems = expectations.filter { !$0.held }.map(\.message)
+        // In a sweep, the bounds of `expect:` are the objectives the report judges each variant by: a variant
+        // that misses one is an answer, not a failure. `invariants: hold` stays a check.
+        let checked = zip(scenario.expectations, expectations).filter { scenario.variant == nil || $0.0.comparison == .holds }.map(\.1)
+        var problems = checked.filter { !$0.held }.map(\.message)
         let broken = Explorer.problems(of: result)
         if !broken.isEmpty { problems.insert("broken: \(broken.prefix(3).joined(separator: " | "))", at: 0) }
-        let directory = URL(fileURLWithPath: out).appendingPathComponent(configuration.name).appendingPathComponent(String(seed))
+        let directory = directory(out: out)
+        let info = RunInfo(
+            scenario: configuration.name, source: scenario.source, seed: seed, variant: scenario.variant,
+            command: replayCommand.replacingOccurrences(of: " --trace", with: ""))
         do {
-            try RunWriter.write(result, expectations: expectations, command: replayCommand.replacingOccurrences(of: " --trace", with: ""), to: directory)
+            try RunWriter.write(result, expectations: expectations, info: info, scenarioYAML: scenario.yaml, to: directory)
         } catch {
             problems.append("could not write results to \(directory.path): \(error)")
         }
@@ -76,11 +89,12 @@ struct RunPlan: Sendable {
     }
 
     static func table(_ outcomes: [RunOutcome]) -> String {
-        var rows = [["scenario", "seed", "events", "wall s", "events/s", "granted", "refused", "start p99 ms", "staleness p99 ms", "service level", "result"]]
+        let variants = outcomes.contains { $0.plan.scenario.variant != nil }
+        var rows = [["scenario"] + (variants ? ["variant"] : []) + ["seed", "events", "wall s", "events/s", "granted", "refused", "start p99 ms", "staleness p99 ms", "service level", "result"]]
         for outcome in outcomes {
             let summary = outcome.result.summary
-            rows.append([
-                summary.scenario, String(summary.seed), String(summary.events),
+            rows.append([summary.scenario] + (variants ? [outcome.plan.scenario.variant?.title ?? ""] : []) + [
+                String(summary.seed), String(summary.events),
                 String(format: "%.2f", outcome.result.timing.wallSeconds),
                 String(format: "%.0f", outcome.result.timing.eventsPerSecond),
                 String(summary.outcomes["start.ok.granted", default: 0]),

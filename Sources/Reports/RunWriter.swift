@@ -1,19 +1,23 @@
 import Foundation
 import MonitoringEngine
+import Scenario
 import Simulation
 
-/// Writes a run's files into its directory: the deterministic `summary.json`,
-/// `history.jsonl`, `series.csv` and `report.md`, and the wall-clock `timing.json`.
+/// Writes a run's files into its directory: the deterministic `summary.json`, `history.jsonl`, `series.csv`,
+/// `latency-distribution.csv`, `run.json`, `scenario.yaml` and `report.md`, and the wall-clock `timing.json`.
 public enum RunWriter {
     /// Writes every file of one run; returns the directory.
     @discardableResult
-    public static func write(_ result: RunResult, expectations: [ExpectationOutcome], command: String, to directory: URL) throws -> URL {
+    public static func write(_ result: RunResult, expectations: [ExpectationOutcome], info: RunInfo, scenarioYAML: String, to directory: URL) throws -> URL {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try encode(result.summary).write(to: directory.appendingPathComponent("summary.json"))
         try encode(result.timing).write(to: directory.appendingPathComponent("timing.json"))
+        try encode(info).write(to: directory.appendingPathComponent(RunInfo.fileName))
+        try Data(scenarioYAML.utf8).write(to: directory.appendingPathComponent("scenario.yaml"))
         try historyLines(result.history).write(to: directory.appendingPathComponent("history.jsonl"))
         try Data(seriesCSV(result.intervals).utf8).write(to: directory.appendingPathComponent("series.csv"))
-        try Data(MarkdownReport.render(result, expectations: expectations, command: command).utf8)
+        try Data(distributionCSV(result.latencyDistribution).utf8).write(to: directory.appendingPathComponent("latency-distribution.csv"))
+        try Data(MarkdownReport.render(result, expectations: expectations, command: info.command).utf8)
             .write(to: directory.appendingPathComponent("report.md"))
         return directory
     }
@@ -46,11 +50,16 @@ public enum RunWriter {
         return Data(text.utf8)
     }
 
-    static let seriesColumns = [
-        "interval_start_s", "offered", "answered", "answered_within_threshold", "abandoned", "service_level", "asa_s",
-        "abandonment_rate", "occupancy", "monitor_attempts", "monitor_grants", "refused_already_monitored",
-        "monitored_s", "concurrent_monitored_max", "engine_commands",
-    ]
+    /// The operations whose latency `series.csv` and `latency-distribution.csv` give, in column order.
+    public static let latencyOperations = ["start", "stop", "renew", "staleness"]
+    static let latencyStatistics = ["count", "p50_ms", "p90_ms", "p99_ms", "p999_ms", "max_ms"]
+
+    public static let seriesColumns =
+        [
+            "interval_start_s", "offered", "answered", "answered_within_threshold", "abandoned", "service_level", "asa_s",
+            "abandonment_rate", "occupancy", "monitor_attempts", "monitor_grants", "refused_already_monitored",
+            "monitored_s", "concurrent_monitored_max", "engine_commands", "node_requests",
+        ] + latencyOperations.flatMap { operation in latencyStatistics.map { "\(operation)_\($0)" } }
 
     /// Per-interval metrics, one row per reporting interval after warm-up.
     public static func seriesCSV(_ intervals: [IntervalMetrics]) -> String {
@@ -61,15 +70,30 @@ public enum RunWriter {
                 "\(interval.abandoned)", format(interval.serviceLevel), format(interval.averageSpeedOfAnswerSeconds),
                 format(interval.abandonmentRate), format(interval.occupancy), "\(interval.monitorAttempts)",
                 "\(interval.monitorGrants)", "\(interval.monitorRefusedAlreadyMonitored)", format(interval.monitoredSeconds),
-                "\(interval.concurrentMonitoredMaximum)", "\(interval.engineCommands)",
+                "\(interval.concurrentMonitoredMaximum)", "\(interval.engineCommands)", "\(interval.nodeRequests)",
             ]
-            lines.append(fields.joined(separator: ","))
+            let latency = interval.latency.map { [$0.start, $0.stop, $0.renew, $0.staleness] }
+            let latencyFields = (latency ?? []).flatMap { summary in
+                ["\(summary.count)", format(summary.p50), format(summary.p90), format(summary.p99), format(summary.p999), format(summary.max)]
+            }
+            lines.append((fields + latencyFields).joined(separator: ","))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Each operation's latency at a ladder of percentiles: `operation,percentile,milliseconds`.
+    public static func distributionCSV(_ distribution: [String: [LatencyPoint]]) -> String {
+        var lines = ["operation,percentile,milliseconds"]
+        for operation in latencyOperations {
+            for point in distribution[operation] ?? [] {
+                lines.append("\(operation),\(format(point.percentile)),\(format(point.milliseconds))")
+            }
         }
         return lines.joined(separator: "\n") + "\n"
     }
 
     /// A number with at most six decimals and no exponent, identical on every run.
-    static func format(_ value: Double) -> String {
+    public static func format(_ value: Double) -> String {
         let scaled = (value * 1e6).rounded()
         let integer = Int64(scaled)
         let sign = integer < 0 ? "-" : ""
@@ -80,6 +104,28 @@ public enum RunWriter {
         digits = String(repeating: "0", count: 6 - digits.count) + digits
         while digits.hasSuffix("0") { digits.removeLast() }
         return sign + String(magnitude / 1_000_000) + "." + digits
+    }
+}
+
+/// What a run was, for the report that reads it later: `run.json`.
+public struct RunInfo: Sendable, Hashable, Codable {
+    public static let fileName = "run.json"
+
+    public var scenario: String
+    /// The scenario file the run came from.
+    public var source: String
+    public var seed: UInt64
+    /// The sweep's values for this run; nil outside a sweep.
+    public var variant: Variant?
+    /// The command that reproduces this run.
+    public var command: String
+
+    public init(scenario: String, source: String, seed: UInt64, variant: Variant?, command: String) {
+        self.scenario = scenario
+        self.source = source
+        self.seed = seed
+        self.variant = variant
+        self.command = command
     }
 }
 

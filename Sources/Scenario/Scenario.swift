@@ -8,11 +8,17 @@ public struct Scenario: Sendable {
     public var expectations: [Expectation]
     /// The path of the file it was read from.
     public var source: String
+    /// The values this variant of a swept file gives its parameters; nil for a file without `sweep:`.
+    public var variant: Variant?
+    /// The scenario as YAML: the file's text, or for a variant the file with the variant's values in place.
+    public var yaml: String
 
-    public init(configuration: WorldConfiguration, expectations: [Expectation], source: String) {
+    public init(configuration: WorldConfiguration, expectations: [Expectation], source: String, variant: Variant? = nil, yaml: String = "") {
         self.configuration = configuration
         self.expectations = expectations
         self.source = source
+        self.variant = variant
+        self.yaml = yaml
     }
 }
 
@@ -21,15 +27,29 @@ public enum ScenarioLoader {
     /// Errors beyond this many are summed up in one last error, so that a badly broken file stays readable.
     static let errorsReportedMaximum = 100
 
-    /// Reads and decodes the file at `path`.
+    /// Reads and decodes the file at `path`; a file with a `sweep:` gives its scenario without the sweep.
     public static func load(path: String) throws(ScenarioError) -> Scenario {
-        let text: String
+        try parse(read(path), path: path)
+    }
+
+    /// Reads and decodes the file at `path`: one scenario per variant of its `sweep:`, or the one scenario of a
+    /// file without a sweep.
+    public static func loadVariants(path: String) throws(ScenarioError) -> [Scenario] {
+        try parseVariants(read(path), path: path)
+    }
+
+    private static func read(_ path: String) throws(ScenarioError) -> String {
         do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
+            return try String(contentsOfFile: path, encoding: .utf8)
         } catch {
             throw ScenarioError(file: path, line: 0, column: 0, message: "cannot read the file: \(error.localizedDescription)")
         }
-        return try parse(text, path: path)
+    }
+
+    /// Decodes the text of a scenario file into one scenario per variant of its sweep (see `loadVariants`).
+    public static func parseVariants(_ text: String, path: String) throws(ScenarioError) -> [Scenario] {
+        let decoded = try decode(text, path: path)
+        return decoded.variants.isEmpty ? [decoded.base] : decoded.variants
     }
 
     /// Decodes the text of a scenario file; `path` names it in errors and in `Scenario.source`.
@@ -37,6 +57,11 @@ public enum ScenarioLoader {
     /// The whole file is checked before an error is thrown: the error is the first in the file and carries the
     /// others in `followingErrors`.
     public static func parse(_ text: String, path: String) throws(ScenarioError) -> Scenario {
+        try decode(text, path: path).base
+    }
+
+    /// The file's scenario without its sweep, and one scenario per variant of the sweep (none without one).
+    static func decode(_ text: String, path: String) throws(ScenarioError) -> (base: Scenario, variants: [Scenario]) {
         let root: YAMLNode?
         do {
             root = try Yams.compose(yaml: text)
@@ -49,12 +74,41 @@ public enum ScenarioLoader {
                 message: "the file is empty; expected a mapping with the keys \(ScenarioKeys.scenarioRequired.joined(separator: ", "))")
         }
         let reader = ScenarioReader(file: path)
-        let decoded = reader.scenario(root)
+        var sweep: [SweepParameter]?
+        var baseRoot = root
+        if case .mapping(let mapping) = root, let sweepNode = mapping["sweep"] {
+            sweep = reader.sweep(sweepNode)
+            baseRoot = .mapping(.init(mapping.filter { $0.key.scalar?.string != "sweep" }.map { ($0.key, $0.value) }, mapping.tag, mapping.style, mapping.mark))
+        }
+        let decoded = reader.scenario(baseRoot)
         if let error = combined(reader.errors) { throw error }
         guard case let (configuration, expectations)? = decoded else {
             throw ScenarioError(file: path, line: 1, column: 1, message: "expected a mapping at the top level of the scenario")
         }
-        return Scenario(configuration: configuration, expectations: expectations, source: path)
+        let base = Scenario(configuration: configuration, expectations: expectations, source: path, yaml: text)
+        guard let sweep else { return (base, []) }
+        var variants: [Scenario] = []
+        for combination in combinations(sweep.map(\.count)) {
+            var variantRoot = baseRoot
+            var settings: [SweepSetting] = []
+            for (parameter, index) in zip(sweep, combination) {
+                guard let (changed, setting) = reader.apply(parameter, index, to: variantRoot) else { break }
+                variantRoot = changed
+                settings.append(setting)
+            }
+            guard settings.count == sweep.count, case let (configuration, expectations)? = reader.scenario(variantRoot) else { continue }
+            let variant = Variant(settings: settings)
+            let header = "# \(configuration.name), variant \(variant.title) of the sweep in \(path)\n"
+            let yaml = header + ((try? Yams.serialize(node: variantRoot, width: -1)) ?? "")
+            variants.append(Scenario(configuration: configuration, expectations: expectations, source: path, variant: variant, yaml: yaml))
+        }
+        if let error = combined(reader.errors) { throw error }
+        return (base, variants)
+    }
+
+    /// Every combination of one index per parameter, the last parameter varying fastest.
+    static func combinations(_ counts: [Int]) -> [[Int]] {
+        counts.reduce([[]]) { partial, count in partial.flatMap { prefix in (0..<count).map { prefix + [$0] } } }
     }
 
     /// The first error in the file, carrying the others in order of position, without repeats; nil for none.

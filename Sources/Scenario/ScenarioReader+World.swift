@@ -5,7 +5,7 @@ import Simulation
 enum ScenarioKeys {
     static let scenario = [
         "name", "seed", "duration", "warmUp", "reportingInterval", "serviceLevelThreshold", "engine", "queues", "channels",
-        "agentGroups", "supervisorGroups", "network", "contention", "cluster", "limits", "expect",
+        "agentGroups", "supervisorGroups", "network", "contention", "cluster", "limits", "expect", "sweep",
     ]
     static let scenarioRequired = ["name", "duration", "queues", "channels", "agentGroups", "supervisorGroups"]
     static let engine = ["leaseDuration", "renewalInterval", "checkInvariants"]

@@ -7,20 +7,22 @@ import Testing
 /// Runs a shipped scenario, shortened, and writes its files into a fresh directory.
 private func runAndWrite(seed: UInt64) throws -> URL {
     let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Scenarios/stop-races.yaml").standardized.path
-    var configuration = try ScenarioLoader.load(path: path).configuration
+    let scenario = try ScenarioLoader.load(path: path)
+    var configuration = scenario.configuration
     configuration.seed = seed
     configuration.duration = .seconds(1_800)
     var world = World(configuration: configuration, wallClock: { DispatchTime.now().uptimeNanoseconds })
     var result = world.run()
     result.timing.wallSeconds = Double.random(in: 1...2)
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("binoculars-\(UUID().uuidString)")
-    try RunWriter.write(result, expectations: [], command: "binoculars run \(path) --seed \(seed)", to: directory)
+    let info = RunInfo(scenario: configuration.name, source: path, seed: seed, variant: nil, command: "binoculars run \(path) --seed \(seed)")
+    try RunWriter.write(result, expectations: [], info: info, scenarioYAML: scenario.yaml, to: directory)
     return directory
 }
 
 @Suite("Run outputs")
 struct DeterministicOutputTests {
-    static let deterministicFiles = ["summary.json", "history.jsonl", "series.csv", "report.md"]
+    static let deterministicFiles = ["summary.json", "history.jsonl", "series.csv", "latency-distribution.csv", "run.json", "scenario.yaml", "report.md"]
 
     @Test("The same scenario and seed write byte-identical summary, history, series and report; timing is apart")
     func byteIdentical() throws {

@@ -43,7 +43,7 @@ struct ScenarioKeyCoverageTests {
     @Test("every property of every configuration type has a key of the same name, and no key lacks a property")
     func everyPropertyHasAKey() {
         let world = WorldConfiguration(name: "", duration: .seconds(1), queues: [], channels: [], agentGroups: [], supervisorGroups: [])
-        #expect(Self.keys(of: world) + ["expect"] == ScenarioKeys.scenario)
+        #expect(Self.keys(of: world) + ["expect", "sweep"] == ScenarioKeys.scenario)
         #expect(Self.keys(of: world.engine) == ScenarioKeys.engine)
         #expect(Self.keys(of: QueueSettings(name: "")) == ScenarioKeys.queue)
         #expect(Set(Self.keys(of: ChannelSettings(kind: .sms, queue: "", ratesPerHour: []))) == Set(ScenarioKeys.channel))

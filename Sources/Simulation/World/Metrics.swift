@@ -3,9 +3,22 @@ import MonitoringEngine
 
 /// Latencies of one kind, in microseconds of virtual time, in an HdrHistogram (3 digits).
 public struct LatencyRecorder: Sendable {
-    var histogram = Histogram<UInt64>(highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: .three)
+    var histogram: Histogram<UInt64>
 
-    public init() {}
+    /// Up to an hour, to three significant digits.
+    public init() {
+        histogram = Histogram(highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: .three)
+    }
+
+    /// Up to ten minutes, to two significant digits: small enough to keep one per reporting interval.
+    static func coarse() -> LatencyRecorder {
+        var recorder = LatencyRecorder()
+        recorder.histogram = Histogram(highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: .two)
+        recorder.histogram.autoResize = true
+        return recorder
+    }
+
+    mutating func reset() { histogram.reset() }
 
     mutating func record(_ span: TimeSpan) {
         _ = histogram.record(UInt64(max(0, span.nanoseconds / 1_000)))
@@ -21,6 +34,40 @@ public struct LatencyRecorder: Sendable {
             p99: milliseconds(histogram.valueAtPercentile(99)), p999: milliseconds(histogram.valueAtPercentile(99.9)),
             max: milliseconds(histogram.max), mean: count == 0 ? 0 : (histogram.mean / 1_000 * 1_000).rounded() / 1_000)
     }
+
+    /// The percentiles at which `distribution` reads the latency: a ladder that climbs towards the tail.
+    public static let distributionPercentiles: [Double] = [
+        0, 10, 20, 30, 40, 50, 60, 70, 75, 80, 85, 90, 92.5, 95, 96, 97, 98, 99, 99.5, 99.7, 99.9, 99.95, 99.99, 100,
+    ]
+
+    /// The latency at each of `distributionPercentiles`, in milliseconds; empty when nothing was recorded.
+    public var distribution: [LatencyPoint] {
+        guard histogram.totalCount > 0 else { return [] }
+        return Self.distributionPercentiles.map { percentile in
+            let microseconds = percentile == 0 ? histogram.min : percentile == 100 ? histogram.max : histogram.valueAtPercentile(percentile)
+            return LatencyPoint(percentile: percentile, milliseconds: Double(microseconds) / 1_000)
+        }
+    }
+}
+
+/// One point of a latency distribution: the latency at or below which `percentile` per cent of the operations fell.
+public struct LatencyPoint: Sendable, Hashable, Codable {
+    public var percentile: Double
+    public var milliseconds: Double
+
+    public init(percentile: Double, milliseconds: Double) {
+        self.percentile = percentile
+        self.milliseconds = milliseconds
+    }
+}
+
+/// The latencies of one reporting interval, by operation, in milliseconds.
+public struct IntervalLatency: Sendable, Hashable, Codable {
+    public var start: LatencySummary
+    public var stop: LatencySummary
+    public var renew: LatencySummary
+    /// From a session's start to a supervisor's console showing it (M26).
+    public var staleness: LatencySummary
 }
 
 /// Percentiles of one latency, in milliseconds.
@@ -56,7 +103,12 @@ public struct IntervalMetrics: Sendable, Hashable, Codable {
     public var monitorRefusedAlreadyMonitored = 0
     public var monitoredSeconds = 0.0
     public var concurrentMonitoredMaximum = 0
+    /// Commands applied by the engine (in a cluster, transactions at the store).
     public var engineCommands = 0
+    /// Supervisors' requests that reached an engine node (repeats and retries included).
+    public var nodeRequests = 0
+    /// Latency percentiles of the operations answered in this interval.
+    public var latency: IntervalLatency?
 
     public init(startSeconds: Double) { self.startSeconds = startSeconds }
 

@@ -7,6 +7,11 @@ public struct RunMetrics: Sendable {
     public var renewLatency = LatencyRecorder()
     /// From a session's start to a supervisor's console showing it (M26).
     public var staleness = LatencyRecorder()
+    /// The same four, for the current reporting interval only; emptied when it closes.
+    var intervalStart = LatencyRecorder.coarse()
+    var intervalStop = LatencyRecorder.coarse()
+    var intervalRenew = LatencyRecorder.coarse()
+    var intervalStaleness = LatencyRecorder.coarse()
     /// Client-observed outcomes, e.g. `start.ok.granted`, `start.fail.alreadyMonitored`, `stop.timeout`.
     public var outcomes: [String: Int] = [:]
     /// Session ends by reason (M17, M18).
@@ -34,6 +39,32 @@ public struct RunMetrics: Sendable {
     }
 
     mutating func count(_ key: String) { outcomes[key, default: 0] += 1 }
+
+    mutating func recordLatency(_ function: OperationFunction, _ span: TimeSpan) {
+        self[latency: function].record(span)
+        switch function {
+        case .start, .end: intervalStart.record(span)
+        case .stop: intervalStop.record(span)
+        case .renew: intervalRenew.record(span)
+        }
+    }
+
+    mutating func recordStaleness(_ span: TimeSpan) {
+        staleness.record(span)
+        intervalStaleness.record(span)
+    }
+
+    /// The current interval's latencies; empties their recorders for the next interval.
+    mutating func closeIntervalLatency() -> IntervalLatency {
+        defer {
+            intervalStart.reset()
+            intervalStop.reset()
+            intervalRenew.reset()
+            intervalStaleness.reset()
+        }
+        return IntervalLatency(
+            start: intervalStart.summary, stop: intervalStop.summary, renew: intervalRenew.summary, staleness: intervalStaleness.summary)
+    }
 }
 
 /// Everything a run produced.
@@ -41,6 +72,8 @@ public struct RunResult: Sendable {
     public var summary: RunSummary
     public var history: History
     public var intervals: [IntervalMetrics]
+    /// Each latency at a ladder of percentiles (`LatencyRecorder.distributionPercentiles`), by operation.
+    public var latencyDistribution: [String: [LatencyPoint]]
     public var timing: RunTiming
 }
 
@@ -158,6 +191,10 @@ extension World {
             historyOperations: history.operations.count, historyTruncated: history.droppedCount > 0)
         return RunResult(
             summary: summary, history: history, intervals: metrics.intervals,
+            latencyDistribution: [
+                "start": metrics.startLatency.distribution, "stop": metrics.stopLatency.distribution,
+                "renew": metrics.renewLatency.distribution, "staleness": metrics.staleness.distribution,
+            ],
             timing: RunTiming(
                 wallSeconds: 0, eventsPerSecond: 0, engineCommandsPerSecond: 0,
                 engineNanosecondsPerCommand: engineCommands == 0 ? 0 : Double(engineWallNanoseconds) / Double(engineCommands),

@@ -339,6 +339,7 @@ extension World {
         defer { release(index) }
         let node = supervisors[requests[index].supervisor].node
         guard nodes[node].isUp else { return }
+        interval.nodeRequests += 1
         requests[index].nodeEpoch = nodes[node].epoch
         forwardToStore(index, from: node)
         if chance(configuration.cluster.messageDuplicationProbability, &clusterRandom) { forwardToStore(index, from: node) }
@@ -392,7 +393,7 @@ extension World {
         guard !requests[index].timedOut, !requests[index].answered, let result = requests[index].result else { return }
         requests[index].answered = true
         let request = requests[index]
-        if measuring { metrics[latency: request.function].record(now - request.sentAt) }
+        if measuring { metrics.recordLatency(request.function, now - request.sentAt) }
         switch result {
         case .success(let outcome):
             var token = request.token

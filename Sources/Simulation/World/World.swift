@@ -183,7 +183,7 @@ public struct World: Sendable {
                 nodes[node].views.apply(record)
                 if case .monitoringStarted(_, let holder, _, _) = record.event, holder.since >= warmUpEnd {
                     let push = milliseconds(configuration.network.supervisor.downMilliseconds, &networkRandom)
-                    metrics.staleness.record((now - holder.since) + push)
+                    metrics.recordStaleness((now - holder.since) + push)
                 }
             }
         }
@@ -262,7 +262,11 @@ public struct World: Sendable {
     mutating func closeInterval() {
         integrateOccupancy()
         let lasted = (now - Instant.zero).seconds > interval.startSeconds
-        if lasted, interval.startSeconds >= configuration.warmUp.seconds { metrics.intervals.append(interval) }
+        let latency = metrics.closeIntervalLatency()
+        if lasted, interval.startSeconds >= configuration.warmUp.seconds {
+            interval.latency = latency
+            metrics.intervals.append(interval)
+        }
     }
 
     // MARK: Helpers
