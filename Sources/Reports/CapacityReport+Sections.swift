@@ -74,7 +74,7 @@ extension CapacityReport {
             ),
         ]
         var answerRows: [[String]] = []
-        for (index, objective) in objectives().enumerated() {
+        for objective in objectives() {
             var series: [ChartSeries] = []
             for line in lineOrder {
                 let groups = (lines[line] ?? []).sorted { x($0) < x($1) }
@@ -100,7 +100,7 @@ extension CapacityReport {
                 }
             }
             var chart = LineChart(
-                title: "\(objective.figure.name) by \(primary.parameter)",
+                title: (objective.figure.name.prefix(1).uppercased() + objective.figure.name.dropFirst()) + " by \(primary.parameter)",
                 xLabel: primary.parameter + (primary.label.hasPrefix("×") ? " (factor)" : ""),
                 yLabel: objective.figure.axisLabel, series: series)
             chart.errorBars = true
@@ -109,7 +109,7 @@ extension CapacityReport {
                 chart.referenceLines = [ReferenceLine(y: threshold, label: "objective: \(objective.label)")]
             }
             if objective.figure.unit.hasPrefix("share") { chart.yCeiling = 1 }
-            blocks.append(.chart(svg: chart.svg(id: "sweep-\(index)"), caption: "\(objective.label), mean and 95% interval for each variant."))
+            blocks.append(.chart(svg: chart.svg(id: "sweep-" + Variant.slug(objective.figure.name.lowercased())), caption: "\(objective.label), mean and 95% interval for each variant."))
         }
         if !answerRows.isEmpty {
             blocks.append(
@@ -228,7 +228,7 @@ extension CapacityReport {
                         csvColumns: ["variant", "outcome", "mean", "ci95_low", "ci95_high"], csvRows: csv)))
             if index < 2 || keys.count > 1 {
                 let chart = BarChart(title: title, valueLabel: "count per run (mean, 95% interval)", categoryLabel: "outcome", categories: keys, series: isSweep ? series : [series[0]])
-                blocks.append(.chart(svg: chart.svg(id: "outcomes-\(index)"), caption: "\(title), mean count per run; whiskers are 95% intervals."))
+                blocks.append(.chart(svg: chart.svg(id: file), caption: "\(title), mean count per run; whiskers are 95% intervals."))
             }
         }
         return blocks
@@ -241,9 +241,9 @@ extension CapacityReport {
             .heading(2, "Over the day"),
             .paragraph("Per reporting interval after warm-up: mean over the replications, the band its 95% interval."),
         ]
-        for (offset, group) in variants.enumerated() {
+        for group in variants {
             var inner: [ReportBlock] = []
-            let id = "variant-\(offset)"
+            let id = group.variant.map { "variant-" + $0.directoryName } ?? "run"
             inner += latencyCharts(group, id: id)
             var contention = LineChart(
                 title: "Contention and staleness over the day", xLabel: "simulated time (h:mm)", yLabel: "contention (share of starts)",
@@ -256,13 +256,13 @@ extension CapacityReport {
             contention.title = "Contention over the day"
             inner.append(.chart(svg: contention.svg(id: "\(id)-contention"), caption: "Share of start attempts refused because another supervisor was monitoring."))
             inner.append(.chart(svg: staleness.svg(id: "\(id)-staleness"), caption: "How long other supervisors' buttons lag behind a start (M26), per interval."))
-            for (index, figure) in SeriesFigure.kpis.enumerated() {
+            for figure in SeriesFigure.kpis {
                 var chart = LineChart(
                     title: figure.title, xLabel: "simulated time (h:mm)", yLabel: figure.yLabel,
                     series: [ChartSeries(name: figure.title, points: group.runs.intervalSeries(figure.value))])
                 chart.xAxis = .clock
                 chart.yMaximum = figure.yMaximum
-                inner.append(.chart(svg: chart.svg(id: "\(id)-kpi-\(index)"), caption: "\(figure.title) per reporting interval."))
+                inner.append(.chart(svg: chart.svg(id: "\(id)-" + Variant.slug(figure.title.lowercased())), caption: "\(figure.title) per reporting interval."))
             }
             inner.append(.table(intervalTable(group)))
             if isSweep {
@@ -311,7 +311,7 @@ extension CapacityReport {
                 title: "Engine and node request rates" + (isSweep ? ": \(group.title)" : ""), xLabel: "simulated time (h:mm)", yLabel: "per simulated second",
                 series: SeriesFigure.load.map { ChartSeries(name: $0.title, points: group.runs.intervalSeries($0.value)) })
             chart.xAxis = .clock
-            blocks.append(.chart(svg: chart.svg(id: "load-\(offset)"), caption: "Commands per simulated second at the engine (store) and at the nodes, per interval."))
+            blocks.append(.chart(svg: chart.svg(id: "load" + (group.variant.map { "-" + $0.directoryName } ?? "")), caption: "Commands per simulated second at the engine (store) and at the nodes, per interval."))
         }
         var rows: [[String]] = []
         let costFigures = ["engine (store) commands", "node requests", "CPU per engine command", "wall time of the run", "simulated events"]

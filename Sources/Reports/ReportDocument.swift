@@ -64,9 +64,30 @@ public struct ReportDocument: Sendable {
         return collect(blocks)
     }
 
-    /// Writes `report.html`, `report.md` and `tables/*.csv` into `directory`.
+    /// Every chart, in order, nested ones included.
+    public var charts: [String] {
+        func collect(_ blocks: [ReportBlock]) -> [String] {
+            blocks.flatMap { block -> [String] in
+                switch block {
+                case .chart(let svg, _): [svg]
+                case .details(_, let inner): collect(inner)
+                default: []
+                }
+            }
+        }
+        return collect(blocks)
+    }
+
+    /// Writes `report.html`, `report.md`, `summary.json`, `tables/*.csv` and `charts/*.svg` into `directory`.
     public func write(to directory: URL, summary: some Encodable) throws {
         try FileManager.default.createDirectory(at: directory.appendingPathComponent("tables"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: directory.appendingPathComponent("charts"), withIntermediateDirectories: true)
+        for chart in charts {
+            guard let id = chart.firstMatch(of: /id="([^"]+)"/)?.1 else { continue }
+            // A chart on its own carries its style, for a slide or a README.
+            let standalone = chart.replacingOccurrences(of: "</title>", with: "</title>\n<style>\(HTMLRenderer.chartStyle)</style>", options: [], range: chart.range(of: "</title>"))
+            try Data(standalone.utf8).write(to: directory.appendingPathComponent("charts").appendingPathComponent("\(id).svg"))
+        }
         try Data(HTMLRenderer.render(self).utf8).write(to: directory.appendingPathComponent("report.html"))
         try Data(MarkdownRenderer.render(self).utf8).write(to: directory.appendingPathComponent("report.md"))
         try RunWriter.encode(summary).write(to: directory.appendingPathComponent("summary.json"))
@@ -163,6 +184,19 @@ enum HTMLRenderer {
 
     static func anchor(_ text: String) -> String { Variant.slug(text.lowercased()) }
 
+    /// The charts' own style, also written into each `charts/*.svg`.
+    static let chartStyle = """
+        svg.chart { font-family: system-ui, "DejaVu Sans", sans-serif; background: #fff; }
+        svg .chart-title { font-size: 15px; font-weight: 600; fill: #1d232b; }
+        svg .axis-label { font-size: 12px; fill: #1d232b; }
+        svg .tick, svg .legend { font-size: 11px; fill: #5b6673; }
+        svg .grid { stroke: #e6e9ed; stroke-width: 1; }
+        svg .axis { stroke: #8a94a0; stroke-width: 1; }
+        svg .error { stroke-width: 1.5; }
+        svg .objective { stroke: #b00020; stroke-width: 1.5; stroke-dasharray: 6 4; }
+        svg .objective-label { font-size: 11px; fill: #b00020; }
+        """
+
     static let style = """
         :root { color-scheme: light; --ink: #1d232b; --muted: #5b6673; --rule: #d8dde3; --band: #f4f6f8; }
         body { margin: 0; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; color: var(--ink); background: #fff; }
@@ -181,15 +215,8 @@ enum HTMLRenderer {
         th, td { border-bottom: 1px solid var(--rule); padding: 4px 10px; text-align: left; vertical-align: top; }
         th { background: var(--band); }
         td.number { text-align: right; white-space: nowrap; }
-        svg.chart { max-width: 100%; height: auto; font-family: system-ui, "DejaVu Sans", sans-serif; background: #fff; }
-        svg .chart-title { font-size: 15px; font-weight: 600; fill: var(--ink); }
-        svg .axis-label { font-size: 12px; fill: var(--ink); }
-        svg .tick, svg .legend { font-size: 11px; fill: var(--muted); }
-        svg .grid { stroke: #e6e9ed; stroke-width: 1; }
-        svg .axis { stroke: #8a94a0; stroke-width: 1; }
-        svg .error { stroke-width: 1.5; }
-        svg .objective { stroke: #b00020; stroke-width: 1.5; stroke-dasharray: 6 4; }
-        svg .objective-label { font-size: 11px; fill: #b00020; }
+        svg.chart { max-width: 100%; height: auto; }
+        \(chartStyle)
         details { margin: 12px 0; border: 1px solid var(--rule); border-radius: 4px; padding: 4px 12px; }
         summary { cursor: pointer; font-weight: 600; padding: 4px 0; }
         .held { color: #1b7f3b; } .failed { color: #b00020; }

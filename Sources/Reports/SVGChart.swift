@@ -252,6 +252,7 @@ struct SVGWriter {
             <svg xmlns="http://www.w3.org/2000/svg" class="chart" id="\(id)" role="img" aria-labelledby="\(id)-title" \
             viewBox="0 0 \(Self.number(width)) \(Self.number(height))" width="\(Self.number(width))" height="\(Self.number(height))">\
             <title id="\(id)-title">\(Self.escape(title))</title>
+            <rect class="background" width="100%" height="100%" fill="#fff"/>
             """
     }
 

@@ -30,7 +30,7 @@ enum ScenarioKeys {
     ]
     static let stampede = ["at", "every", "supervisors", "window"]
     static let cluster = [
-        "nodes", "storeHop", "messageLossProbability", "messageDuplicationProbability", "reorder", "nodeCrashes",
+        "nodes", "storeHop", "nodeService", "messageLossProbability", "messageDuplicationProbability", "reorder", "nodeCrashes",
         "nodeCrashesPerHour", "crashDowntime", "partitions", "storeLatencySpikes", "clockSkew", "clockDrift",
     ]
     static let nodeCrash = ["at", "node", "downFor"]
@@ -411,6 +411,7 @@ extension ScenarioReader {
         var cluster = ClusterSettings()
         read(fields, "nodes", into: &cluster.nodes) { integer($0, $1, minimum: 1, maximum: Limits.nodes) }
         read(fields, "storeHop", into: &cluster.storeHopMilliseconds) { distribution($0, $1, .milliseconds) }
+        readOptional(fields, "nodeService", into: &cluster.nodeServiceMilliseconds) { distribution($0, $1, .milliseconds) }
         read(fields, "messageLossProbability", into: &cluster.messageLossProbability, probability)
         read(fields, "messageDuplicationProbability", into: &cluster.messageDuplicationProbability, probability)
         readOptional(fields, "reorder", into: &cluster.reorderMilliseconds) { distribution($0, $1, .milliseconds) }

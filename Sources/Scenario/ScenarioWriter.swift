@@ -109,6 +109,7 @@ public enum ScenarioWriter {
     private static func cluster(_ cluster: ClusterSettings) -> [String] {
         [
             "cluster:", "  nodes: \(cluster.nodes)", "  storeHop: \(distribution(cluster.storeHopMilliseconds))",
+            "  nodeService: \(optional(cluster.nodeServiceMilliseconds))",
             "  messageLossProbability: \(number(cluster.messageLossProbability))",
             "  messageDuplicationProbability: \(number(cluster.messageDuplicationProbability))",
             "  reorder: \(optional(cluster.reorderMilliseconds))",

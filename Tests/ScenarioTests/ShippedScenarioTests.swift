@@ -29,7 +29,7 @@ struct ScenarioKeyCoverageTests {
     /// Property names whose scenario key drops the unit, because a scenario's values carry their own.
     static let renamed = [
         "upMilliseconds": "up", "downMilliseconds": "down", "viewDelayMilliseconds": "viewDelay", "lateStopDelaySeconds": "lateStopDelay",
-        "storeHopMilliseconds": "storeHop", "reorderMilliseconds": "reorder", "crashDowntimeSeconds": "crashDowntime",
+        "storeHopMilliseconds": "storeHop", "nodeServiceMilliseconds": "nodeService", "reorderMilliseconds": "reorder", "crashDowntimeSeconds": "crashDowntime",
         "clockSkewMilliseconds": "clockSkew", "clockDriftPartsPerMillion": "clockDrift",
     ]
     /// Properties no scenario file may set: a deliberately broken variant is chosen only by

@@ -10,6 +10,8 @@ struct NodeRuntime: Sendable {
     /// Engine events on their way to this node's read model, and when each batch is due.
     var feed = Deque<EventRecord>()
     var feedBatches = Deque<(due: Instant, count: Int)>()
+    /// When the node finishes the requests it has taken so far (with `nodeService`).
+    var busyUntil = Instant.zero
     var clockSkew: TimeSpan = .zero
     var clockDriftPartsPerMillion = 0.0
 
@@ -62,6 +64,7 @@ extension World {
     mutating func nodeRestarts(_ node: Int) {
         nodes[node].isUp = true
         nodes[node].views = MonitoringReadModel(snapshotOf: engine, at: now)
+        nodes[node].busyUntil = now
         scheduleRandomCrash(node)
     }
 

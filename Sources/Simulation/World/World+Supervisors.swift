@@ -341,13 +341,20 @@ extension World {
         guard nodes[node].isUp else { return }
         interval.nodeRequests += 1
         requests[index].nodeEpoch = nodes[node].epoch
-        forwardToStore(index, from: node)
-        if chance(configuration.cluster.messageDuplicationProbability, &clusterRandom) { forwardToStore(index, from: node) }
+        // A node with a service time works on one request at a time: a request waits for those before it.
+        var queued = TimeSpan.zero
+        if let service = configuration.cluster.nodeServiceMilliseconds {
+            let done = max(now, nodes[node].busyUntil) + milliseconds(service, &clusterRandom)
+            nodes[node].busyUntil = done
+            queued = done - now
+        }
+        forwardToStore(index, from: node, after: queued)
+        if chance(configuration.cluster.messageDuplicationProbability, &clusterRandom) { forwardToStore(index, from: node, after: queued) }
     }
 
-    private mutating func forwardToStore(_ index: Int, from node: Int) {
+    private mutating func forwardToStore(_ index: Int, from node: Int, after queued: TimeSpan) {
         guard let delay = storeHop(node) else { return }
-        schedule(.requestReachesStore(Int32(index)), about: index, after: delay)
+        schedule(.requestReachesStore(Int32(index)), about: index, after: queued + delay)
     }
 
     /// The store applies the request atomically, once: a duplicate delivery gets the first answer.

@@ -362,6 +362,9 @@ public struct ClusterSettings: Sendable, Hashable {
     public var nodes: Int
     /// Milliseconds from a node to the store, and back (drawn per message).
     public var storeHopMilliseconds: Distribution
+    /// Milliseconds a node works on each request before passing it to the store, drawn per request; a node
+    /// works on one request at a time, in order of arrival, so requests queue at a busy node. Nil: no time.
+    public var nodeServiceMilliseconds: Distribution?
     /// Probability that a message on the path (client→node, node→store, store→node) is lost.
     public var messageLossProbability: Double
     /// Probability that a node→store request is delivered twice.
@@ -380,7 +383,8 @@ public struct ClusterSettings: Sendable, Hashable {
     public var clockDriftPartsPerMillion: Distribution
 
     public init(
-        nodes: Int = 1, storeHopMilliseconds: Distribution = .constant(0), messageLossProbability: Double = 0,
+        nodes: Int = 1, storeHopMilliseconds: Distribution = .constant(0), nodeServiceMilliseconds: Distribution? = nil,
+        messageLossProbability: Double = 0,
         messageDuplicationProbability: Double = 0, reorderMilliseconds: Distribution? = nil, nodeCrashes: [NodeCrash] = [],
         nodeCrashesPerHour: Double = 0, crashDowntimeSeconds: Distribution = .constant(30), partitions: [Partition] = [],
         storeLatencySpikes: [LatencySpike] = [], clockSkewMilliseconds: Distribution = .constant(0),
@@ -388,6 +392,7 @@ public struct ClusterSettings: Sendable, Hashable {
     ) {
         self.nodes = nodes
         self.storeHopMilliseconds = storeHopMilliseconds
+        self.nodeServiceMilliseconds = nodeServiceMilliseconds
         self.messageLossProbability = messageLossProbability
         self.messageDuplicationProbability = messageDuplicationProbability
         self.reorderMilliseconds = reorderMilliseconds
