@@ -2,7 +2,7 @@
 """Do Binoculars and the SimPy twin give the same KPIs? Runs several seeds of each and compares.
 
     Benchmarks/peers/compare_kpis.py [--seeds 10] [--first-seed 1] [--jobs 2] [--work DIR]
-    Benchmarks/peers/compare_kpis.py --reuse DIR        # compare runs already in DIR
+    Benchmarks/peers/compare_kpis.py --reuse DIR [DIR…]  # compare runs already there, pooled
 
 Binoculars runs reference.yaml (`binoculars run --seed S --replications N`, summary.json per
 seed); SimPy runs reference_simpy.py once per seed. The same seed number drives different
@@ -143,16 +143,21 @@ def main():
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--binoculars", default=os.path.join(ROOT, ".build", "release", "binoculars"))
     parser.add_argument("--work", help="where to keep the runs (default: a temporary directory)")
-    parser.add_argument("--reuse", help="compare the runs already in this directory")
+    parser.add_argument("--reuse", nargs="+", metavar="DIR",
+                        help="compare the runs already in these directories (earlier --work), pooled")
     arguments = parser.parse_args()
     if arguments.reuse:
-        work = arguments.reuse
-    else:
-        work = arguments.work or tempfile.mkdtemp(prefix="binoculars-peers-")
-        run_binoculars(arguments.binoculars, arguments.seeds, arguments.first_seed, arguments.jobs,
-                       os.path.join(work, "binoculars"))
-        run_simpy(arguments.seeds, arguments.first_seed, arguments.jobs, os.path.join(work, "simpy"))
-        print(f"runs in {work}")
+        binoculars, simpy = [], []
+        for work in arguments.reuse:
+            b, s = load(work)
+            binoculars += b
+            simpy += s
+        return 0 if compare(binoculars, simpy) else 1
+    work = arguments.work or tempfile.mkdtemp(prefix="binoculars-peers-")
+    run_binoculars(arguments.binoculars, arguments.seeds, arguments.first_seed, arguments.jobs,
+                   os.path.join(work, "binoculars"))
+    run_simpy(arguments.seeds, arguments.first_seed, arguments.jobs, os.path.join(work, "simpy"))
+    print(f"runs in {work}")
     binoculars, simpy = load(work)
     return 0 if compare(binoculars, simpy) else 1
 
