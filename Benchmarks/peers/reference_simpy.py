@@ -43,22 +43,27 @@ def lognormal_fit(mean, p95):
     return math.log(p95) - z * sigma, sigma
 
 
-# Distributions as (kind, parameters); times in seconds. Drawn by draw() below.
-def exponential(mean): return ("exp", 1.0 / mean)
-def lognormal(mean, p95): return ("lognormal",) + lognormal_fit(mean, p95)
-def uniform(a, b): return ("uniform", a, b)
-def constant(v): return ("constant", v)
+# Distributions: each a function of the random stream that draws once; times in seconds.
+def exponential(mean):
+    rate = 1.0 / mean
+    return lambda rng: rng.expovariate(rate)
 
 
-def draw(d, rng):
-    kind = d[0]
-    if kind == "exp":
-        return rng.expovariate(d[1])
-    if kind == "lognormal":
-        return rng.lognormvariate(d[1], d[2])
-    if kind == "uniform":
-        return d[1] + (d[2] - d[1]) * rng.random()
-    return d[1]
+def lognormal(mean, p95):
+    mu, sigma = lognormal_fit(mean, p95)
+    return lambda rng: rng.lognormvariate(mu, sigma)
+
+
+def uniform(a, b):
+    return lambda rng: a + (b - a) * rng.random()
+
+
+def constant(v):
+    return lambda rng: v
+
+
+def draw(distribution, rng):
+    return distribution(rng)
 
 
 QUEUES = ["Support", "Sales"]
