@@ -180,13 +180,11 @@ extension MonitoringEngine {
 
     /// M14: the agents' and the customer's views carry no monitor.
     private func checkSilence(_ conversation: Conversation, fail: (String, String) -> Void) {
-        if case .success(let customer) = customerView(conversation.id),
-            customer.participants.contains(where: { conversation.participant($0.id)?.isMonitor != false })
-        {
+        if Self.customerView(of: conversation).participants.contains(where: { conversation.participant($0.id)?.isMonitor != false }) {
             fail("M14", "the customer's view lists a monitor")
         }
         for agent in conversation.participants where agent.isConnectedAgent {
-            if case .success(let view) = agentView(conversation.id, participant: agent.id),
+            if let view = try? Self.agentView(of: conversation, participant: agent.id),
                 view.content.participants.contains(where: { conversation.participant($0.id)?.isMonitor != false })
             {
                 fail("M14", "agent \(agent.id)'s view lists a monitor")

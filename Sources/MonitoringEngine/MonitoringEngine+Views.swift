@@ -179,24 +179,26 @@ extension MonitoringEngine {
 
     /// What an agent participant sees (M14: no monitor; M15: what the monitor sees too).
     public func agentView(_ id: ConversationID, participant: ParticipantID) -> Result<AgentView, MonitoringError> {
-        Result { () throws(MonitoringError) in
-            let conversation = try conversation(id)
-            guard let agent = conversation.participant(participant), agent.purpose == .agent else {
-                throw .notAnAgent(participant)
-            }
-            return AgentView(
-                participant: participant,
-                content: conversation.content(visibleParticipants: conversation.visibleParticipants))
-        }
+        Result { () throws(MonitoringError) in try Self.agentView(of: try conversation(id), participant: participant) }
     }
 
     /// What the customer sees: the customer and the agents, never a monitor (M14).
     public func customerView(_ id: ConversationID) -> Result<CustomerView, MonitoringError> {
-        Result { () throws(MonitoringError) in
-            let conversation = try conversation(id)
-            return CustomerView(
-                conversation: id, participants: conversation.visibleParticipants, transcript: conversation.transcript)
+        Result { () throws(MonitoringError) in Self.customerView(of: try conversation(id)) }
+    }
+
+    // The views are built from a conversation the caller already holds, so that the invariant checks after every
+    // command look at exactly what a viewer gets without copying the conversation again for each view.
+
+    static func agentView(of conversation: Conversation, participant: ParticipantID) throws(MonitoringError) -> AgentView {
+        guard let agent = conversation.participant(participant), agent.purpose == .agent else {
+            throw .notAnAgent(participant)
         }
+        return AgentView(participant: participant, content: conversation.content(visibleParticipants: conversation.visibleParticipants))
+    }
+
+    static func customerView(of conversation: Conversation) -> CustomerView {
+        CustomerView(conversation: conversation.id, participants: conversation.visibleParticipants, transcript: conversation.transcript)
     }
 
     /// What a monitoring supervisor sees: exactly what the monitored agent sees (M15).

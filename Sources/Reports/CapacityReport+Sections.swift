@@ -170,22 +170,31 @@ extension CapacityReport {
         return blocks
     }
 
-    /// The latency charts of one variant: percentiles over the day, and the distribution.
+    /// The latency charts of one variant: each operation's percentiles over the day, and the distribution.
     func latencyCharts(_ group: VariantRuns, id: String) -> [ReportBlock] {
-        let percentiles = [("p50", "start_p50_ms"), ("p90", "start_p90_ms"), ("p99", "start_p99_ms")]
-        var overTime = LineChart(
-            title: "Start-monitoring latency over the day", xLabel: "simulated time (h:mm)", yLabel: "latency (ms)",
-            series: percentiles.map { ChartSeries(name: $0.0, points: group.runs.intervalSeries(SeriesFigure.column($0.1))) })
-        overTime.xAxis = .clock
+        var blocks: [ReportBlock] = []
+        for (operation, name) in [("start", "Start-monitoring"), ("stop", "Stop-monitoring"), ("renew", "Lease-renewal")] {
+            let percentiles = [("p50", "p50_ms"), ("p90", "p90_ms"), ("p99", "p99_ms"), ("p99.9", "p999_ms"), ("max", "max_ms")]
+            let series = percentiles.map { ChartSeries(name: $0.0, points: group.runs.intervalSeries(SeriesFigure.column("\(operation)_\($0.1)"))) }
+            guard series.contains(where: { !$0.points.isEmpty }) else { continue }
+            var overTime = LineChart(title: "\(name) latency over the day", xLabel: "simulated time (h:mm)", yLabel: "latency (ms)", series: series)
+            overTime.xAxis = .clock
+            overTime.showIntervals = false
+            blocks.append(
+                .chart(
+                    svg: overTime.svg(id: "\(id)-latency-time-\(operation)"),
+                    caption: "Percentiles of \(name.lowercased()) latency in each reporting interval, means over the replications."))
+        }
         let operations = [("start", "start monitoring"), ("stop", "stop monitoring"), ("staleness", "monitored-by staleness")]
         var distribution = LineChart(
             title: "Latency distribution", xLabel: "percentile", yLabel: "latency (ms)",
             series: operations.map { ChartSeries(name: $0.1, points: group.runs.distribution($0.0)) }.filter { !$0.points.isEmpty })
         distribution.xAxis = .percentile
-        return [
-            .chart(svg: overTime.svg(id: "\(id)-latency-time"), caption: "Percentiles of start-monitoring latency in each reporting interval; the band is the 95% interval over the replications."),
-            .chart(svg: distribution.svg(id: "\(id)-latency-distribution"), caption: "Latency at each percentile on a scale where 90%, 99% and 99.9% are equally spaced; mean over the replications."),
-        ]
+        blocks.append(
+            .chart(
+                svg: distribution.svg(id: "\(id)-latency-distribution"),
+                caption: "Latency at each percentile on a scale where 90%, 99% and 99.9% are equally spaced; mean over the replications."))
+        return blocks
     }
 
     // MARK: Outcomes

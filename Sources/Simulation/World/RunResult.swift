@@ -21,31 +21,20 @@ public struct RunMetrics: Sendable {
     public var monitoredSeconds = 0.0
     public var intervals: [IntervalMetrics] = []
 
-    subscript(latency function: OperationFunction) -> LatencyRecorder {
-        get {
-            switch function {
-            case .start, .end: startLatency
-            case .stop: stopLatency
-            case .renew: renewLatency
-            }
-        }
-        set {
-            switch function {
-            case .start, .end: startLatency = newValue
-            case .stop: stopLatency = newValue
-            case .renew: renewLatency = newValue
-            }
-        }
-    }
-
     mutating func count(_ key: String) { outcomes[key, default: 0] += 1 }
 
+    /// Records in place: going through `subscript(latency:)` would copy a histogram's counts on every call.
     mutating func recordLatency(_ function: OperationFunction, _ span: TimeSpan) {
-        self[latency: function].record(span)
         switch function {
-        case .start, .end: intervalStart.record(span)
-        case .stop: intervalStop.record(span)
-        case .renew: intervalRenew.record(span)
+        case .start, .end:
+            startLatency.record(span)
+            intervalStart.record(span)
+        case .stop:
+            stopLatency.record(span)
+            intervalStop.record(span)
+        case .renew:
+            renewLatency.record(span)
+            intervalRenew.record(span)
         }
     }
 

@@ -128,8 +128,13 @@ extension World {
         defer { supervisorRandom = random }
         switch group.policy {
         case .longest:
-            let candidates = inProgress.elements.filter(shownFree)
-            return candidates.min()
+            // The oldest conversation shown free: a button is looked at only for a conversation older than the
+            // best found so far, so a scan of thousands asks for a handful of buttons, not one each.
+            var oldest: ConversationID?
+            for id in inProgress.elements where oldest.map({ id < $0 }) ?? true {
+                if shownFree(id) { oldest = id }
+            }
+            return oldest
         case .random:
             return randomPick(inProgress, &random, shownFree)
         case .queue(let name):
