@@ -191,6 +191,12 @@ public struct Conversation: Hashable, Sendable {
         Int(id.rawValue) < participants.count ? participants[Int(id.rawValue)] : nil
     }
 
+    /// Whether the participant is a monitor; nil when there is no such participant. Reads the one field, without
+    /// copying the participant (and retaining its name), for the checks that run after every command.
+    func isMonitorParticipant(_ id: ParticipantID) -> Bool? {
+        Int(id.rawValue) < participants.count ? participants[Int(id.rawValue)].isMonitor : nil
+    }
+
     /// The agent participants currently connected, in join order.
     public var connectedAgents: [Participant] { participants.filter(\.isConnectedAgent) }
 

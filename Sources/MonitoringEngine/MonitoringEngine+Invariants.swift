@@ -180,17 +180,17 @@ extension MonitoringEngine {
 
     /// M14: the agents' and the customer's views carry no monitor.
     private func checkSilence(_ conversation: Conversation, fail: (String, String) -> Void) {
-        if Self.customerView(of: conversation).participants.contains(where: { conversation.participant($0.id)?.isMonitor != false }) {
+        if Self.customerView(of: conversation).participants.contains(where: { conversation.isMonitorParticipant($0.id) != false }) {
             fail("M14", "the customer's view lists a monitor")
         }
         for agent in conversation.participants where agent.isConnectedAgent {
             if let view = try? Self.agentView(of: conversation, participant: agent.id),
-                view.content.participants.contains(where: { conversation.participant($0.id)?.isMonitor != false })
+                view.content.participants.contains(where: { conversation.isMonitorParticipant($0.id) != false })
             {
                 fail("M14", "agent \(agent.id)'s view lists a monitor")
             }
         }
-        if let last = conversation.transcript.last, conversation.participant(last.sender)?.isMonitor != false {
+        if let last = conversation.transcript.last, conversation.isMonitorParticipant(last.sender) != false {
             fail("M16", "message \(last.index) was sent by a monitor")
         }
     }

@@ -99,36 +99,41 @@ public struct EventQueue<Payload> {
     }
 
     /// Moves the entry at `index` up until its parent precedes it, shifting parents down into the hole
-    /// instead of swapping.
+    /// instead of swapping. Works on the heap's buffer directly: the indices stay within `count` by
+    /// construction, and going through the array would check bounds and uniqueness on every move.
     @inlinable
     mutating func siftUp(from index: Int) {
-        let moving = entries[index]
-        var hole = index
-        while hole > 0 {
-            let parent = (hole - 1) / 2
-            guard moving.precedes(entries[parent]) else { break }
-            entries[hole] = entries[parent]
-            hole = parent
+        entries.withUnsafeMutableBufferPointer { heap in
+            let moving = heap[index]
+            var hole = index
+            while hole > 0 {
+                let parent = (hole - 1) / 2
+                guard moving.precedes(heap[parent]) else { break }
+                heap[hole] = heap[parent]
+                hole = parent
+            }
+            heap[hole] = moving
         }
-        entries[hole] = moving
     }
 
     /// Places `moving` at the hole at `index`, moving the earlier child up while one precedes it.
     @inlinable
     mutating func siftDown(_ moving: Entry, from index: Int) {
-        let count = entries.count
-        var hole = index
-        while true {
-            var child = 2 * hole + 1
-            guard child < count else { break }
-            if child + 1 < count && entries[child + 1].precedes(entries[child]) {
-                child += 1
+        entries.withUnsafeMutableBufferPointer { heap in
+            let count = heap.count
+            var hole = index
+            while true {
+                var child = 2 * hole + 1
+                guard child < count else { break }
+                if child + 1 < count && heap[child + 1].precedes(heap[child]) {
+                    child += 1
+                }
+                guard heap[child].precedes(moving) else { break }
+                heap[hole] = heap[child]
+                hole = child
             }
-            guard entries[child].precedes(moving) else { break }
-            entries[hole] = entries[child]
-            hole = child
+            heap[hole] = moving
         }
-        entries[hole] = moving
     }
 }
 
