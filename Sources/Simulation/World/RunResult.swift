@@ -109,6 +109,8 @@ public struct RunTiming: Sendable, Hashable, Codable {
     public var checkerSeconds: Double
     public var historyOperations: Int
     public var peakResidentBytes: Int
+    /// The malloc the process ran with: "jemalloc" (linked where installed, see Package.swift) or "system".
+    public var allocator = "system"
 }
 
 extension World {
