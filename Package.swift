@@ -1,16 +1,5 @@
 // swift-tools-version: 6.1
-import Foundation
 import PackageDescription
-
-// The binoculars tool links jemalloc when its development files are installed (Debian or Ubuntu: libjemalloc-dev),
-// which makes whole runs faster; without them it keeps the system allocator, so a machine without jemalloc builds
-// and runs it all the same. BINOCULARS_JEMALLOC=0 in the environment keeps the system allocator even where jemalloc
-// is installed. `timing.json` says which allocator a run used. The libraries never link jemalloc.
-let jemallocInstalled = [
-    "/usr/lib/x86_64-linux-gnu/libjemalloc.so", "/usr/lib/aarch64-linux-gnu/libjemalloc.so", "/usr/lib64/libjemalloc.so",
-    "/usr/lib/libjemalloc.so", "/usr/local/lib/libjemalloc.so",
-].contains { FileManager.default.fileExists(atPath: $0) }
-let linkJemalloc = jemallocInstalled && ProcessInfo.processInfo.environment["BINOCULARS_JEMALLOC"] != "0"
 
 let package = Package(
     name: "Binoculars",
@@ -58,8 +47,7 @@ let package = Package(
                 "Scenario",
                 "Reports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
-            linkerSettings: linkJemalloc ? [.linkedLibrary("jemalloc", .when(platforms: [.linux]))] : []
+            ]
         ),
         .testTarget(
             name: "MonitoringEngineTests",

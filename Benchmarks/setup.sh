@@ -1,12 +1,9 @@
 #!/usr/bin/env bash
 # Installs jemalloc's development files (Debian or Ubuntu) if they are missing; safe to run again.
 #
-# The binoculars tool links jemalloc when they are installed (see the root Package.swift): whole runs are faster with
-# it. Run this before building the tool; without it the tool builds and runs with the system allocator.
-#
-# package-benchmark also counts allocations with jemalloc on Swift 6.2 and older toolchains. On Swift 6.3 and later,
-# which Package.swift requires (it enables the MallocInterposer trait), it counts them with its own malloc
-# interposer, fetched as a package, and the benchmarks neither link nor load jemalloc.
+# package-benchmark counts allocations with jemalloc on Swift 6.2 and older toolchains. On Swift 6.3 and later, which
+# Package.swift requires (it enables the MallocInterposer trait), it counts them with its own malloc interposer,
+# fetched as a package, and the benchmarks neither link nor load jemalloc; this script keeps older machines set up.
 set -euo pipefail
 
 package=libjemalloc-dev

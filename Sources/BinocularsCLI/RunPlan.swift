@@ -114,7 +114,8 @@ func peakResidentBytes() -> Int {
     return usage.ru_maxrss * 1_024
 }
 
-/// "jemalloc" when `malloc` resolves into jemalloc (Package.swift links it where it is installed), else "system".
+/// "jemalloc" when `malloc` resolves into jemalloc (preloaded with `LD_PRELOAD`, or linked), else "system". The tool
+/// links the system allocator: jemalloc made no difference beyond noise (Benchmarks/README.md).
 func mallocAllocator() -> String {
     guard let jemalloc = dlopen("libjemalloc.so.2", RTLD_NOW | RTLD_NOLOAD) else { return "system" }
     defer { dlclose(jemalloc) }
