@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "MonitoringEngine", targets: ["MonitoringEngine"]),
         .library(name: "Simulation", targets: ["Simulation"]),
+        .library(name: "Scenario", targets: ["Scenario"]),
         .executable(name: "binoculars", targets: ["BinocularsCLI"]),
     ],
     dependencies: [

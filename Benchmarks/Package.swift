@@ -30,5 +30,26 @@ let package = Package(
             path: "Benchmarks/KernelBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        .executableTarget(
+            name: "RunBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "Scenario", package: "Binoculars"),
+                .product(name: "Simulation", package: "Binoculars"),
+            ],
+            path: "Benchmarks/RunBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
+            name: "CheckerBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "MonitoringEngine", package: "Binoculars"),
+                .product(name: "Scenario", package: "Binoculars"),
+                .product(name: "Simulation", package: "Binoculars"),
+            ],
+            path: "Benchmarks/CheckerBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ]
 )

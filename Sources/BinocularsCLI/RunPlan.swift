@@ -45,6 +45,7 @@ struct RunPlan: Sendable {
         result.timing.eventsPerSecond = Double(result.summary.events) / max(wallSeconds, 1e-9)
         result.timing.engineCommandsPerSecond = Double(result.summary.engineCommands) / max(wallSeconds, 1e-9)
         result.timing.peakResidentBytes = peakResidentBytes()
+        result.timing.allocator = mallocAllocator()
         let expectations = scenario.expectations.map { expectation in
             let evaluated = expectation.evaluate(result.summary)
             return ExpectationOutcome(held: evaluated.held, message: evaluated.message)
@@ -125,6 +126,16 @@ func peakResidentBytes() -> Int {
     var usage = rusage()
     getrusage(RUSAGE_SELF.rawValue, &usage)
     return usage.ru_maxrss * 1_024
+}
+
+/// "jemalloc" when `malloc` resolves into jemalloc (preloaded with `LD_PRELOAD`, or linked), else "system". The tool
+/// links the system allocator: jemalloc made no difference beyond noise (Benchmarks/README.md).
+func mallocAllocator() -> String {
+    guard let jemalloc = dlopen("libjemalloc.so.2", RTLD_NOW | RTLD_NOLOAD) else { return "system" }
+    defer { dlclose(jemalloc) }
+    let process = dlopen(nil, RTLD_NOW)
+    defer { if let process { dlclose(process) } }
+    return dlsym(process, "malloc") == dlsym(jemalloc, "malloc") ? "jemalloc" : "system"
 }
 
 /// One line of a `--trace`.

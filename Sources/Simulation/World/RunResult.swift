@@ -131,6 +131,8 @@ public struct RunTiming: Sendable, Hashable, Codable {
     public var checkerSeconds: Double
     public var historyOperations: Int
     public var peakResidentBytes: Int
+    /// The malloc the process ran with: "system", or "jemalloc" when it was preloaded (`LD_PRELOAD`) or linked.
+    public var allocator = "system"
 }
 
 extension World {
