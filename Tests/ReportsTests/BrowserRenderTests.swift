@@ -4,15 +4,27 @@ import Testing
 /// Renders the report in headless Chromium, as a reader's browser would, and looks at the picture.
 @Suite("The HTML report in a browser")
 struct BrowserRenderTests {
-    /// Debian's `chromium`, installed by `.ci/setup`; or the browser named by `CHROMIUM`.
-    static func browser() -> String? {
+    /// The browser named by `CHROMIUM`, or Debian's `chromium`.
+    static func installedBrowser() -> String? {
         if let named = ProcessInfo.processInfo.environment["CHROMIUM"] { return named }
         return ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"].first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
+    /// The test's set-up: a browser, installing Debian's `chromium` with `.ci/setup` when there is none, so that
+    /// `swift test` on a fresh machine needs nothing done by hand.
+    static func browser() throws -> String? {
+        if let browser = installedBrowser() { return browser }
+        let setup = Process()
+        setup.executableURL = URL(fileURLWithPath: "/bin/bash")
+        setup.arguments = [ReportFixture.root.appendingPathComponent(".ci/setup").path]
+        try setup.run()
+        setup.waitUntilExit()
+        return installedBrowser()
+    }
+
     @Test("Headless Chromium renders report.html, charts included, to a non-blank PNG of the requested size")
     func rendersWithCharts() throws {
-        let browser = try #require(Self.browser(), "Chromium is not installed: run .ci/setup (Debian's chromium package), or set CHROMIUM")
+        let browser = try #require(try Self.browser(), "Chromium is not installed and .ci/setup could not install it (Debian's chromium package; it needs root or sudo), or set CHROMIUM")
         let report = ReportFixture.directory.appendingPathComponent("report.html")
         _ = ReportFixture.html
         let png = FileManager.default.temporaryDirectory.appendingPathComponent("binoculars-render-\(UUID().uuidString).png")
