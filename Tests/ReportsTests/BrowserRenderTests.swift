@@ -25,8 +25,7 @@ struct BrowserRenderTests {
     @Test("Headless Chromium renders report.html, charts included, to a non-blank PNG of the requested size")
     func rendersWithCharts() throws {
         let browser = try #require(try Self.browser(), "Chromium is not installed and .ci/setup could not install it (Debian's chromium package; it needs root or sudo), or set CHROMIUM")
-        let report = ReportFixture.directory.appendingPathComponent("report.html")
-        _ = ReportFixture.html
+        let report = try ReportFixture.directory().appendingPathComponent("report.html")
         let png = FileManager.default.temporaryDirectory.appendingPathComponent("binoculars-render-\(UUID().uuidString).png")
         let profile = FileManager.default.temporaryDirectory.appendingPathComponent("binoculars-chromium-\(UUID().uuidString)")
         defer {

@@ -16,7 +16,7 @@ struct HTMLReportTests {
 
     @Test("report.html is self-contained: nothing in it loads from the network, no scripts, fonts or images from elsewhere")
     func selfContained() throws {
-        let html = ReportFixture.html
+        let html = try ReportFixture.html()
         #expect(html.count > 10_000)
         let remote = Self.references(in: html).filter { $0.lowercased().hasPrefix("http") || $0.hasPrefix("//") }
         #expect(remote.isEmpty, "references to the network: \(remote)")
@@ -37,7 +37,7 @@ struct HTMLReportTests {
 
     @Test("Every chart has a title and labelled axes")
     func chartsHaveTitlesAndAxes() throws {
-        let html = ReportFixture.html
+        let html = try ReportFixture.html()
         let charts = html.components(separatedBy: "<svg ").dropFirst().map { $0.components(separatedBy: "</svg>")[0] }
         #expect(charts.count >= 15, "a sweep report has sweep curves, latency, outcomes, the day and the load: found \(charts.count) charts")
         for chart in charts {
@@ -55,19 +55,19 @@ struct HTMLReportTests {
 
     @Test("The sweep's charts show each objective of expect: as a line, and the report says which variants meet it")
     func objectives() throws {
-        let html = ReportFixture.html
+        let html = try ReportFixture.html()
         #expect(html.contains("objective: contention ≤ 0.050"))
         #expect(html.contains("objective: start monitoring p99 ≤ 1,000 ms"))
-        let csv = try String(contentsOf: ReportFixture.directory.appendingPathComponent("tables/objectives.csv"), encoding: .utf8)
+        let csv = try String(contentsOf: try ReportFixture.directory().appendingPathComponent("tables/objectives.csv"), encoding: .utf8)
         #expect(csv.hasPrefix("objective,"))
         #expect(csv.split(separator: "\n").count == 4, "one row per objective with a bound: contention, start p99, staleness p99")
     }
 
     @Test("report.md has the same tables, each also written as CSV")
     func markdownAndCSV() throws {
-        let markdown = try String(contentsOf: ReportFixture.directory.appendingPathComponent("report.md"), encoding: .utf8)
-        let html = ReportFixture.html
-        let tables = try FileManager.default.contentsOfDirectory(atPath: ReportFixture.directory.appendingPathComponent("tables").path)
+        let markdown = try String(contentsOf: try ReportFixture.directory().appendingPathComponent("report.md"), encoding: .utf8)
+        let html = try ReportFixture.html()
+        let tables = try FileManager.default.contentsOfDirectory(atPath: try ReportFixture.directory().appendingPathComponent("tables").path)
         #expect(tables.contains("key-figures.csv") && tables.contains("latency.csv") && tables.contains("outcomes.csv") && tables.contains("expectations.csv"))
         for table in tables {
             let name = String(table.dropLast(4))
@@ -79,12 +79,12 @@ struct HTMLReportTests {
 
     @Test("The key figures' intervals in the CSV are the mean ± Student's t half-width over the replications")
     func keyFiguresCSV() throws {
-        let csv = try String(contentsOf: ReportFixture.directory.appendingPathComponent("tables/key-figures.csv"), encoding: .utf8)
+        let csv = try String(contentsOf: try ReportFixture.directory().appendingPathComponent("tables/key-figures.csv"), encoding: .utf8)
         let rows = csv.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
         #expect(rows[0] == ["variant", "figure", "unit", "mean", "ci95_low", "ci95_high", "half_width", "standard_deviation", "replications", "min", "max", "replications_needed"])
         let serviceLevel = try #require(rows.first { $0[1] == "service level" && $0[0] == "floor supervisors = 5" })
         let summaries = try [1, 2].map { seed in
-            let url = ReportFixture.directory.deletingLastPathComponent()
+            let url = try ReportFixture.directory().deletingLastPathComponent()
                 .appendingPathComponent("supervisor-sweep/floor-supervisors=5/\(seed)/summary.json")
             let object = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
             return (object["kpis"] as! [String: Any])["serviceLevel"] as! Double

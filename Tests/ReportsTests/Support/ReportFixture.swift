@@ -8,15 +8,12 @@ import Simulation
 enum ReportFixture {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../..").standardized
 
-    static let directory: URL = {
-        do {
-            return try build()
-        } catch {
-            fatalError("could not build the report fixture: \(error)")
-        }
-    }()
+    /// Built on first use; a failure fails each test that needs the report, rather than the whole test process.
+    private static let built = Result { try build() }
 
-    static var html: String { (try? String(contentsOf: directory.appendingPathComponent("report.html"), encoding: .utf8)) ?? "" }
+    static func directory() throws -> URL { try built.get() }
+
+    static func html() throws -> String { try String(contentsOf: directory().appendingPathComponent("report.html"), encoding: .utf8) }
 
     private static func build() throws -> URL {
         let path = root.appendingPathComponent("Scenarios/supervisor-sweep.yaml").path
