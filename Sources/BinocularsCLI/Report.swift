@@ -48,6 +48,9 @@ struct Report: ParsableCommand {
                 FileHandle.standardError.write(Data("could not write the report to \(directory.path): \(error)\n".utf8))
                 throw ExitCode(1)
             }
+            for duplicate in report.duplicates {
+                FileHandle.standardError.write(Data("\(duplicate): a seed already counted for its variant; left out\n".utf8))
+            }
             let runs = report.variants.map(\.runs.count).reduce(0, +)
             print("\(report.scenario): \(runs) runs in \(report.variants.count) variant\(report.variants.count == 1 ? "" : "s") → \(directory.appendingPathComponent("report.html").path)")
         }

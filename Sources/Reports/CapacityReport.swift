@@ -15,6 +15,9 @@ public struct CapacityReport: Sendable {
     public var variants: [VariantRuns]
     /// The relative half-width of the 95% interval the "replications needed" column aims at.
     public var precision: Double
+    /// Directories of runs left out because another run of the same variant had the same seed: a seed run twice
+    /// is the same run twice, not a second replication.
+    public var duplicates: [String] = []
 
     /// Groups runs by scenario name, then by variant; one report per scenario, in name order.
     public static func reports(from records: [RunRecord], precision: Double) -> [CapacityReport] {
@@ -22,11 +25,18 @@ public struct CapacityReport: Sendable {
         return byScenario.keys.sorted().map { name in
             let runs = byScenario[name] ?? []
             let byVariant = Dictionary(grouping: runs) { $0.info.variant?.title ?? "" }
+            var duplicates: [String] = []
             let variants = byVariant.values.map { runs in
-                VariantRuns(variant: runs.first?.info.variant, runs: runs.sorted { $0.info.seed < $1.info.seed })
+                var seen = Set<UInt64>()
+                let unique = runs.sorted { ($0.info.seed, $0.directory) < ($1.info.seed, $1.directory) }.filter { run in
+                    if seen.insert(run.info.seed).inserted { return true }
+                    duplicates.append(run.directory)
+                    return false
+                }
+                return VariantRuns(variant: runs.first?.info.variant, runs: unique)
             }
             .sorted { Self.order($0.variant, $1.variant) }
-            return CapacityReport(scenario: name, variants: variants, precision: precision)
+            return CapacityReport(scenario: name, variants: variants, precision: precision, duplicates: duplicates.sorted())
         }
     }
 
@@ -100,6 +110,9 @@ public struct CapacityReport: Sendable {
             method += "The sweep varies \(parameterText) over \(variants.count) variants; every variant runs the same seeds, so the variants share their random numbers (common random numbers) and their differences are sharper than independent runs would give."
         }
         blocks.append(.paragraph(method))
+        if !duplicates.isEmpty {
+            blocks.append(.paragraph("Left out, as a seed already counted (the same run again, not a new replication): \(duplicates.map { "`\($0)`" }.joined(separator: ", "))."))
+        }
         blocks.append(.paragraph("To reproduce these runs and this report:"))
         blocks.append(.code(reproduceCommand(seeds: seeds)))
         return blocks

@@ -95,4 +95,20 @@ struct HTMLReportTests {
         #expect(abs(Double(serviceLevel[6])! - 12.706 * deviation / 2.squareRoot()) < 1e-5)
         #expect(serviceLevel[8] == "2")
     }
+
+    @Test("A seed found twice for one variant counts once: it is the same run again, not another replication")
+    func duplicateSeedsCountOnce() throws {
+        let runs = try RunRecord.directories(under: [try ReportFixture.directory().deletingLastPathComponent().path])
+            .map { try RunRecord.load(directory: $0) }
+        #expect(runs.count == 4)
+        let copies = runs.map { run in
+            var copy = run
+            copy.directory += "-copy"
+            return copy
+        }
+        let report = try #require(CapacityReport.reports(from: runs + copies, precision: 0.05).first)
+        #expect(report.variants.map(\.runs.count) == [2, 2])
+        #expect(report.duplicates.count == 4)
+        #expect(report.duplicates.allSatisfy { $0.hasSuffix("-copy") })
+    }
 }
