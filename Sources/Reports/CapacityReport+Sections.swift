@@ -41,9 +41,8 @@ extension CapacityReport {
                 objectives.append(Objective(figure: figure, expectation: expectation))
             }
         }
-        for name in ["start monitoring p99", "contention", "monitored-by staleness p99", "service level"]
-        where !objectives.contains(where: { $0.figure.name == name }) {
-            if let figure = KeyFigure.all.first(where: { $0.name == name }) { objectives.append(Objective(figure: figure)) }
+        for figure in KeyFigure.headline where !objectives.contains(where: { $0.figure.name == figure.name }) {
+            objectives.append(Objective(figure: figure))
         }
         return objectives
     }
@@ -255,14 +254,13 @@ extension CapacityReport {
             let id = group.variant.map { "variant-" + $0.directoryName } ?? "run"
             inner += latencyCharts(group, id: id)
             var contention = LineChart(
-                title: "Contention and staleness over the day", xLabel: "simulated time (h:mm)", yLabel: "contention (share of starts)",
+                title: "Contention over the day", xLabel: "simulated time (h:mm)", yLabel: "contention (share of starts)",
                 series: [ChartSeries(name: "contention", points: group.runs.intervalSeries(SeriesFigure.contention.value))])
             contention.xAxis = .clock
             var staleness = LineChart(
                 title: "Monitored-by staleness over the day", xLabel: "simulated time (h:mm)", yLabel: "staleness (ms)",
                 series: [("p50", "staleness_p50_ms"), ("p99", "staleness_p99_ms")].map { ChartSeries(name: $0.0, points: group.runs.intervalSeries(SeriesFigure.column($0.1))) })
             staleness.xAxis = .clock
-            contention.title = "Contention over the day"
             inner.append(.chart(svg: contention.svg(id: "\(id)-contention"), caption: "Share of start attempts refused because another supervisor was monitoring."))
             inner.append(.chart(svg: staleness.svg(id: "\(id)-staleness"), caption: "How long other supervisors' buttons lag behind a start (M26), per interval."))
             for figure in SeriesFigure.kpis {
@@ -323,11 +321,10 @@ extension CapacityReport {
             blocks.append(.chart(svg: chart.svg(id: "load" + (group.variant.map { "-" + $0.directoryName } ?? "")), caption: "Commands per simulated second at the engine (store) and at the nodes, per interval."))
         }
         var rows: [[String]] = []
-        let costFigures = ["engine (store) commands", "node requests", "CPU per engine command", "wall time of the run", "simulated events"]
         for group in variants {
             var row = isSweep ? [group.title] : []
-            for name in costFigures {
-                let values = KeyFigure.all.first { $0.name == name }.map(group.runs.values) ?? []
+            for figure in KeyFigure.cost {
+                let values = group.runs.values(figure)
                 row.append(values.isEmpty ? "–" : Figures.estimate(Estimate(values)))
             }
             let memory = group.runs.compactMap(\.timing?.peakResidentBytes).map { Double($0) / 1_048_576 }

@@ -117,13 +117,12 @@ enum HTMLRenderer {
             <h1>\(escape(document.title))</h1>
 
             """
-        var chartCount = 0
-        render(document.blocks, into: &html, charts: &chartCount)
+        render(document.blocks, into: &html)
         html += "</main>\n</body>\n</html>\n"
         return html
     }
 
-    private static func render(_ blocks: [ReportBlock], into html: inout String, charts: inout Int) {
+    private static func render(_ blocks: [ReportBlock], into html: inout String) {
         for block in blocks {
             switch block {
             case .heading(let level, let text):
@@ -146,11 +145,10 @@ enum HTMLRenderer {
                 }
                 html += "</tbody>\n</table>\n</figure>\n"
             case .chart(let svg, let caption):
-                charts += 1
                 html += "<figure class=\"chart\">\n\(svg)\n<figcaption>\(inline(caption))</figcaption>\n</figure>\n"
             case .details(let summary, let inner):
                 html += "<details>\n<summary>\(escape(summary))</summary>\n"
-                render(inner, into: &html, charts: &charts)
+                render(inner, into: &html)
                 html += "</details>\n"
             }
         }

@@ -27,39 +27,52 @@ struct KeyFigure: Sendable {
         max(record.summary.simulatedSeconds - record.summary.warmUpSeconds, 1) / 3_600
     }
 
+    // The figures other parts of the report name directly, so that renaming one cannot silently drop it there.
+    static let startP99 = latency("start", "start monitoring", "p99", \.p99)
+    static let stalenessP99 = KeyFigure(name: "monitored-by staleness p99", unit: "ms", path: "stalenessMilliseconds.p99") {
+        $0.summary.stalenessMilliseconds.p99
+    }
+    static let contention = KeyFigure(name: "contention", unit: "share of starts refused", path: "contentionRate") { $0.summary.contentionRate }
+    static let serviceLevel = KeyFigure(name: "service level", unit: "share", path: "kpis.serviceLevel") { $0.summary.kpis.serviceLevel }
+    static let engineCommands = KeyFigure(name: "engine (store) commands", unit: "per simulated s", path: nil) {
+        Double($0.summary.engineCommands) / max($0.summary.simulatedSeconds, 1)
+    }
+    static let nodeRequests = KeyFigure(name: "node requests", unit: "per simulated s", path: nil) { record in
+        guard let requests = record.series.column("node_requests") else { return nil }
+        return requests.reduce(0, +) / (measuredHours(record) * 3_600)
+    }
+    static let cpuPerCommand = KeyFigure(name: "CPU per engine command", unit: "ns", path: nil) { $0.timing?.engineNanosecondsPerCommand }
+    static let wallTime = KeyFigure(name: "wall time of the run", unit: "s", path: nil) { $0.timing?.wallSeconds }
+    static let eventsPerSecond = KeyFigure(name: "simulated events", unit: "per wall s", path: nil) { $0.timing?.eventsPerSecond }
+
+    /// The sweep's headline figures, charted whether or not `expect:` bounds them.
+    static let headline = [startP99, contention, stalenessP99, serviceLevel]
+    /// What running the engine costs.
+    static let cost = [engineCommands, nodeRequests, cpuPerCommand, wallTime, eventsPerSecond]
+
     static let all: [KeyFigure] = [
         latency("start", "start monitoring", "p50", \.p50),
         latency("start", "start monitoring", "p90", \.p90),
-        latency("start", "start monitoring", "p99", \.p99),
+        startP99,
         latency("start", "start monitoring", "p999", \.p999),
         latency("start", "start monitoring", "max", \.max),
         latency("stop", "stop monitoring", "p99", \.p99),
         latency("renew", "lease renewal", "p99", \.p99),
         KeyFigure(name: "monitored-by staleness p50", unit: "ms", path: "stalenessMilliseconds.p50") { $0.summary.stalenessMilliseconds.p50 },
-        KeyFigure(name: "monitored-by staleness p99", unit: "ms", path: "stalenessMilliseconds.p99") { $0.summary.stalenessMilliseconds.p99 },
+        stalenessP99,
         KeyFigure(name: "monitoring grants", unit: "per hour", path: nil) {
             Double($0.summary.outcomes["start.ok.granted", default: 0]) / measuredHours($0)
         },
-        KeyFigure(name: "contention", unit: "share of starts refused", path: "contentionRate") { $0.summary.contentionRate },
+        contention,
         KeyFigure(name: "concurrently monitored, max", unit: "conversations", path: "kpis.concurrentMonitoredMaximum") {
             Double($0.summary.kpis.concurrentMonitoredMaximum)
         },
         KeyFigure(name: "offered load", unit: "customers per hour", path: nil) { Double($0.summary.kpis.offered) / measuredHours($0) },
-        KeyFigure(name: "service level", unit: "share", path: "kpis.serviceLevel") { $0.summary.kpis.serviceLevel },
+        serviceLevel,
         KeyFigure(name: "average speed of answer", unit: "s", path: "kpis.averageSpeedOfAnswerSeconds") { $0.summary.kpis.averageSpeedOfAnswerSeconds },
         KeyFigure(name: "abandonment", unit: "share", path: "kpis.abandonmentRate") { $0.summary.kpis.abandonmentRate },
         KeyFigure(name: "occupancy", unit: "share", path: "kpis.occupancy") { $0.summary.kpis.occupancy },
-        KeyFigure(name: "engine (store) commands", unit: "per simulated s", path: nil) {
-            Double($0.summary.engineCommands) / max($0.summary.simulatedSeconds, 1)
-        },
-        KeyFigure(name: "node requests", unit: "per simulated s", path: nil) { record in
-            guard let requests = record.series.column("node_requests") else { return nil }
-            return requests.reduce(0, +) / (measuredHours(record) * 3_600)
-        },
-        KeyFigure(name: "CPU per engine command", unit: "ns", path: nil) { $0.timing?.engineNanosecondsPerCommand },
-        KeyFigure(name: "wall time of the run", unit: "s", path: nil) { $0.timing?.wallSeconds },
-        KeyFigure(name: "simulated events", unit: "per wall s", path: nil) { $0.timing?.eventsPerSecond },
-    ]
+    ] + cost
 }
 
 /// A column of `series.csv` shown over the day.
