@@ -46,7 +46,7 @@ var kernelThresholds: [BenchmarkMetric: BenchmarkThresholds] {
     [
         .wallClock: .init(relative: [.p90: 150]),
         .throughput: .none,
-        .cpuTotal: .init(absolute: [.p90: 20_000_000]),
+        .cpuTotal: .init(absolute: [.p90: 50_000_000]),
         .instructions: .init(relative: [.p90: 10]),
         .mallocCountTotal: .init(absolute: [.p90: 10]),
     ]
