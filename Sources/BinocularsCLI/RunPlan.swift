@@ -102,7 +102,7 @@ struct RunPlan: Sendable {
                 String(summary.outcomes["start.fail.alreadyMonitored", default: 0]),
                 String(format: "%.1f", summary.latencyMilliseconds["start"]?.p99 ?? 0),
                 String(format: "%.1f", summary.stalenessMilliseconds.p99),
-                String(format: "%.3f", summary.kpis.serviceLevel),
+                summary.kpis.serviceLevel.map { String(format: "%.3f", $0) } ?? "–",
                 outcome.passed ? "ok" : "FAILED",
             ])
         }

@@ -30,9 +30,10 @@ public enum MarkdownReport {
         let kpis = summary.kpis
         lines += [
             "", "## Contact centre", "",
-            "| offered | answered | abandoned | service level (\(RunWriter.format(kpis.serviceLevelThresholdSeconds)) s) | ASA (s) | abandonment | occupancy | max concurrent monitored |",
-            "|---:|---:|---:|---:|---:|---:|---:|---:|",
-            "| \(kpis.offered) | \(kpis.answered) | \(kpis.abandoned) | \(RunWriter.format(kpis.serviceLevel)) | \(RunWriter.format(kpis.averageSpeedOfAnswerSeconds)) | \(RunWriter.format(kpis.abandonmentRate)) | \(RunWriter.format(kpis.occupancy)) | \(kpis.concurrentMonitoredMaximum) |",
+            "Customers who arrived after warm-up; a ratio with nothing to be over is shown as –.", "",
+            "| offered | answered | abandoned | service level (\(RunWriter.format(kpis.serviceLevelThresholdSeconds)) s) | P(wait) | ASA (s) | abandonment | occupancy | max concurrent monitored |",
+            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+            "| \(kpis.offered) | \(kpis.answered) | \(kpis.abandoned) | \(ratio(kpis.serviceLevel)) | \(ratio(kpis.probabilityOfWaiting)) | \(ratio(kpis.averageSpeedOfAnswerSeconds)) | \(ratio(kpis.abandonmentRate)) | \(ratio(kpis.occupancy)) | \(kpis.concurrentMonitoredMaximum) |",
         ]
         if !expectations.isEmpty {
             lines += ["", "## Expectations", ""]
@@ -40,4 +41,6 @@ public enum MarkdownReport {
         }
         return lines.joined(separator: "\n") + "\n"
     }
+
+    private static func ratio(_ value: Double?) -> String { value.map(RunWriter.format) ?? "–" }
 }

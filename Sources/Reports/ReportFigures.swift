@@ -33,7 +33,7 @@ struct KeyFigure: Sendable {
         $0.summary.stalenessMilliseconds.p99
     }
     static let contention = KeyFigure(name: "contention", unit: "share of starts refused", path: "contentionRate") { $0.summary.contentionRate }
-    static let serviceLevel = KeyFigure(name: "service level", unit: "share", path: "kpis.serviceLevel") { $0.summary.kpis.serviceLevel }
+    static let serviceLevel = KeyFigure(name: "service level", unit: "share of offered", path: "kpis.serviceLevel") { $0.summary.kpis.serviceLevel }
     static let engineCommands = KeyFigure(name: "engine (store) commands", unit: "per simulated s", path: nil) {
         Double($0.summary.engineCommands) / max($0.summary.simulatedSeconds, 1)
     }
@@ -69,8 +69,9 @@ struct KeyFigure: Sendable {
         },
         KeyFigure(name: "offered load", unit: "customers per hour", path: nil) { Double($0.summary.kpis.offered) / measuredHours($0) },
         serviceLevel,
+        KeyFigure(name: "probability of waiting", unit: "share of offered", path: "kpis.probabilityOfWaiting") { $0.summary.kpis.probabilityOfWaiting },
         KeyFigure(name: "average speed of answer", unit: "s", path: "kpis.averageSpeedOfAnswerSeconds") { $0.summary.kpis.averageSpeedOfAnswerSeconds },
-        KeyFigure(name: "abandonment", unit: "share", path: "kpis.abandonmentRate") { $0.summary.kpis.abandonmentRate },
+        KeyFigure(name: "abandonment", unit: "share of offered", path: "kpis.abandonmentRate") { $0.summary.kpis.abandonmentRate },
         KeyFigure(name: "occupancy", unit: "share", path: "kpis.occupancy") { $0.summary.kpis.occupancy },
     ] + cost
 }
@@ -95,7 +96,8 @@ struct SeriesFigure: Sendable {
 
     static let kpis: [SeriesFigure] = [
         SeriesFigure(title: "Offered load", unit: "customers per hour", value: { row, seconds in row["offered"].map { $0 * 3_600 / max(seconds, 1) } }),
-        SeriesFigure(title: "Service level", unit: "share", value: column("service_level"), yMaximum: 1),
+        SeriesFigure(title: "Service level", unit: "share of offered", value: column("service_level"), yMaximum: 1),
+        SeriesFigure(title: "Probability of waiting", unit: "share of offered", value: column("probability_of_waiting"), yMaximum: 1),
         SeriesFigure(title: "Average speed of answer", unit: "s", value: column("asa_s")),
         SeriesFigure(title: "Abandonment", unit: "share of offered", value: column("abandonment_rate")),
         SeriesFigure(title: "Occupancy", unit: "share of capacity", value: column("occupancy"), yMaximum: 1),

@@ -111,7 +111,8 @@ public struct NumericTable: Sendable {
         rows = []
         for (offset, line) in lines.dropFirst().enumerated() {
             let fields = line.split(separator: ",", omittingEmptySubsequences: false)
-            let values = fields.map { Double($0) }
+            // An empty cell is a figure with nothing to be over (a ratio of an interval without customers).
+            let values = fields.map { $0.isEmpty ? Double.nan : Double($0) }
             guard values.count <= columns.count, !values.contains(nil) else {
                 throw RunRecordError(description: "\(file):\(offset + 2): expected up to \(columns.count) numbers, found \(String(reflecting: String(line)))")
             }

@@ -56,19 +56,24 @@ public enum RunWriter {
 
     public static let seriesColumns =
         [
-            "interval_start_s", "offered", "answered", "answered_within_threshold", "abandoned", "service_level", "asa_s",
+            "interval_start_s", "offered", "offered_at_once", "answered", "answered_within_threshold", "abandoned",
+            "abandoned_short", "service_level", "service_level_of_answered", "probability_of_waiting", "asa_s",
             "abandonment_rate", "occupancy", "monitor_attempts", "monitor_grants", "refused_already_monitored",
             "monitored_s", "concurrent_monitored_max", "engine_commands", "node_requests",
         ] + latencyOperations.flatMap { operation in latencyStatistics.map { "\(operation)_\($0)" } }
 
-    /// Per-interval metrics, one row per reporting interval after warm-up.
+    /// Per-interval metrics, one row per reporting interval after warm-up; a ratio with nothing to be over is an
+    /// empty cell.
     public static func seriesCSV(_ intervals: [IntervalMetrics]) -> String {
         var lines = [seriesColumns.joined(separator: ",")]
         for interval in intervals {
+            let customers = interval.customers
             let fields: [String] = [
-                format(interval.startSeconds), "\(interval.offered)", "\(interval.answered)", "\(interval.answeredWithinThreshold)",
-                "\(interval.abandoned)", format(interval.serviceLevel), format(interval.averageSpeedOfAnswerSeconds),
-                format(interval.abandonmentRate), format(interval.occupancy), "\(interval.monitorAttempts)",
+                format(interval.startSeconds), "\(interval.offered)", "\(interval.offeredAtOnce)", "\(interval.answered)",
+                "\(interval.answeredWithinThreshold)", "\(interval.abandoned)", "\(interval.abandonedShort)",
+                format(customers.serviceLevel), format(customers.serviceLevelOfAnswered), format(customers.probabilityOfWaiting),
+                format(customers.averageSpeedOfAnswerSeconds), format(customers.abandonmentRate), format(interval.occupancy),
+                "\(interval.monitorAttempts)",
                 "\(interval.monitorGrants)", "\(interval.monitorRefusedAlreadyMonitored)", format(interval.monitoredSeconds),
                 "\(interval.concurrentMonitoredMaximum)", "\(interval.engineCommands)", "\(interval.nodeRequests)",
             ]
@@ -91,6 +96,9 @@ public enum RunWriter {
         }
         return lines.joined(separator: "\n") + "\n"
     }
+
+    /// A ratio as `format` writes it, or an empty string when it is absent.
+    public static func format(_ value: Double?) -> String { value.map(format) ?? "" }
 
     /// A number with at most six decimals and no exponent, identical on every run.
     public static func format(_ value: Double) -> String {

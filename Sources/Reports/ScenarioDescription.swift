@@ -41,7 +41,12 @@ enum ScenarioDescription {
         if contention.presenceFlapAroundStartProbability > 0 { injected.append("presence flaps") }
         if contention.duplicateStopProbability > 0 || contention.lateStopProbability > 0 { injected.append("duplicate and late stops") }
         if !injected.isEmpty { sentences.append("Contention is injected: \(list(injected)).") }
-        sentences.append("Service level counts customers answered within \(duration(world.serviceLevelThreshold)).")
+        let shortAbandons =
+            world.shortAbandonThreshold > .zero
+            ? " less those who gave up within \(duration(world.shortAbandonThreshold))" : ""
+        sentences.append(
+            "Service level is the share of every customer offered after warm-up\(shortAbandons) answered within "
+                + "\(duration(world.serviceLevelThreshold)); P(wait) and abandonment are shares of every offered customer too.")
         return sentences.joined(separator: " ")
     }
 

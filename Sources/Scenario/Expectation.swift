@@ -50,6 +50,10 @@ public struct Expectation: Sendable, Hashable, CustomStringConvertible {
         case .bool(let value):
             observed = value ? 1 : 0
             shown = String(value)
+        case .absent:
+            return ExpectationResult(
+                expectation: self, held: false, observed: nil,
+                message: "\(path) was absent (the run had nothing to compute it over), expected \(expected) (\(location))")
         case .missing:
             return ExpectationResult(
                 expectation: self, held: false, observed: nil,

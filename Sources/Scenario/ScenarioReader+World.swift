@@ -4,7 +4,7 @@ import Simulation
 /// The keys of each mapping of a scenario file, named as the properties of the configuration they fill.
 enum ScenarioKeys {
     static let scenario = [
-        "name", "seed", "duration", "warmUp", "reportingInterval", "serviceLevelThreshold", "engine", "queues", "channels",
+        "name", "seed", "duration", "warmUp", "reportingInterval", "serviceLevelThreshold", "shortAbandonThreshold", "engine", "queues", "channels",
         "agentGroups", "supervisorGroups", "network", "contention", "cluster", "limits", "expect", "sweep",
     ]
     static let scenarioRequired = ["name", "duration", "queues", "channels", "agentGroups", "supervisorGroups"]
@@ -56,6 +56,7 @@ extension ScenarioReader {
         }
         read(fields, "reportingInterval", into: &world.reportingInterval, positiveTimeSpan)
         read(fields, "serviceLevelThreshold", into: &world.serviceLevelThreshold, positiveTimeSpan)
+        read(fields, "shortAbandonThreshold", into: &world.shortAbandonThreshold, timeSpan)
         read(fields, "engine", into: &world.engine, engine)
 
         let queueNames = declaredNames(fields["queues"], "queues", of: "queue")

@@ -10,7 +10,7 @@ public enum ScenarioWriter {
         lines += [
             "name: \(quoted(world.name))", "seed: \(world.seed)", "duration: \(span(world.duration))",
             "warmUp: \(span(world.warmUp))", "reportingInterval: \(span(world.reportingInterval))",
-            "serviceLevelThreshold: \(span(world.serviceLevelThreshold))",
+            "serviceLevelThreshold: \(span(world.serviceLevelThreshold))", "shortAbandonThreshold: \(span(world.shortAbandonThreshold))",
             "engine: {leaseDuration: \(span(world.engine.leaseDuration)), renewalInterval: \(span(world.engine.renewalInterval)), checkInvariants: \(world.engine.checkInvariants)}",
             "queues:",
         ]

@@ -90,6 +90,8 @@ enum SummaryPaths {
     enum Reading: Equatable {
         case number(Double)
         case bool(Bool)
+        /// The path leads to a figure the run could not compute (a ratio with nothing to be over).
+        case absent
         /// The path leads nowhere, or to something that is not a number or a Boolean.
         case missing
     }
@@ -114,7 +116,8 @@ enum SummaryPaths {
         switch value {
         case .number(let number): .number(number)
         case .bool(let bool): .bool(bool)
-        case .null, .string, .array, .object: .missing
+        case .null: .absent
+        case .string, .array, .object: .missing
         }
     }
 

@@ -75,10 +75,53 @@ struct DeterministicOutputTests {
         let directory = try runAndWrite(seed: 4)
         defer { try? FileManager.default.removeItem(at: directory) }
         let rows = try String(contentsOf: directory.appendingPathComponent("series.csv"), encoding: .utf8).split(separator: "\n")
-        #expect(rows.first?.hasPrefix("interval_start_s,offered,answered") == true)
+        #expect(rows.first?.hasPrefix("interval_start_s,offered,offered_at_once,answered,answered_within_threshold,abandoned,abandoned_short,service_level,") == true)
         let columns = rows.first?.split(separator: ",").count ?? 0
         #expect(rows.dropFirst().allSatisfy { $0.split(separator: ",", omittingEmptySubsequences: false).count == columns })
         // 30 minutes, warm-up 10, intervals of 15 from the end of warm-up: 10–25 and 25–30.
         #expect(rows.dropFirst().map { $0.split(separator: ",")[0] } == ["600", "1500"])
+    }
+}
+
+@Suite("Absent KPIs in run files")
+struct AbsentKPITests {
+    /// A centre with no agents: nobody is answered, so the answered-only ratios and occupancy have nothing to be over.
+    static func noAgentsResult() -> RunResult {
+        let instant = LinkSettings(upMilliseconds: .constant(0), downMilliseconds: .constant(0))
+        let configuration = WorldConfiguration(
+            name: "no-agents", seed: 2, duration: .seconds(7_200), warmUp: .seconds(3_600), reportingInterval: .seconds(1_800),
+            queues: [QueueSettings(name: "Queue")],
+            channels: [ChannelSettings(kind: .sms, queue: "Queue", ratesPerHour: [120], patience: .constant(0))],
+            agentGroups: [], supervisorGroups: [],
+            network: NetworkSettings(supervisor: instant, agent: instant, customer: instant, viewDelayMilliseconds: .constant(0)))
+        var world = World(configuration: configuration)
+        return world.run()
+    }
+
+    @Test("An absent ratio is null in summary.json, an empty cell in series.csv that reads back as no value, and – in report.md")
+    func absentRatios() throws {
+        let result = Self.noAgentsResult()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("binoculars-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let info = RunInfo(scenario: "no-agents", source: "no-agents.yaml", seed: 2, variant: nil, command: "binoculars run no-agents.yaml")
+        try RunWriter.write(result, expectations: [], info: info, scenarioYAML: "", to: directory)
+
+        let summary = try String(contentsOf: directory.appendingPathComponent("summary.json"), encoding: .utf8)
+        #expect(summary.contains("\"serviceLevel\" : 0,"))
+        #expect(summary.contains("\"serviceLevelOfAnswered\" : null"))
+        #expect(summary.contains("\"averageSpeedOfAnswerSeconds\" : null"))
+        #expect(summary.contains("\"occupancy\" : null"))
+        #expect(summary.contains("\"abandonmentRate\" : 1,"))
+
+        let csv = try String(contentsOf: directory.appendingPathComponent("series.csv"), encoding: .utf8)
+        let table = try NumericTable(csv: csv, file: "series.csv")
+        #expect(table.rows.count == 2)
+        let levels = try #require(table.column("service_level"))
+        #expect(levels == [0, 0])
+        let answeredOnly = try #require(table.column("service_level_of_answered"))
+        #expect(answeredOnly.allSatisfy { $0.isNaN })
+
+        let report = try String(contentsOf: directory.appendingPathComponent("report.md"), encoding: .utf8)
+        #expect(report.contains("| 0 | 1 | – | 1 | – |"), "service level, P(wait), ASA, abandonment, occupancy")
     }
 }

@@ -44,6 +44,18 @@ struct ExpectationTests {
         #expect(result.message == "kpis.serviceLevel was 0.734, expected at least 0.8 (Scenarios/steady-day.yaml:8:9)")
     }
 
+    @Test("a ratio the run had nothing to compute over fails its expectation and says it was absent, never reads as 0 or 1")
+    func absentRatioFails() throws {
+        var summary = try Self.summary()
+        summary.kpis.serviceLevel = nil
+        for block in ["  min: {kpis.serviceLevel: 0.8}", "  max: {kpis.serviceLevel: 0.8}"] {
+            let result = try #require(try Self.expectations(block).first).evaluate(summary)
+            #expect(!result.held)
+            #expect(result.observed == nil)
+            #expect(result.message.hasPrefix("kpis.serviceLevel was absent (the run had nothing to compute it over), expected at most 0.8") || result.message.hasPrefix("kpis.serviceLevel was absent (the run had nothing to compute it over), expected at least 0.8"))
+        }
+    }
+
     @Test("a maximum above the value holds")
     func maximumHolds() throws {
         let expectations = try Self.expectations("  max: {latencyMilliseconds.start.p99: 500, contentionRate: 0.1}")

@@ -82,16 +82,22 @@ public struct LatencySummary: Sendable, Hashable, Codable {
 }
 
 /// Contact-centre and monitoring figures for one reporting interval.
+///
+/// The customer figures (offered … waits) count the customers who arrived in the interval, whenever they were
+/// answered or gave up, so that every ratio of an interval is over one set of customers.
 public struct IntervalMetrics: Sendable, Hashable, Codable {
     public var startSeconds: Double
     /// Customers who arrived.
     public var offered = 0
+    /// Customers offered to an agent the instant they arrived, without queueing.
+    public var offeredAtOnce = 0
     /// Customers connected to an agent.
     public var answered = 0
     public var answeredWithinThreshold = 0
-    /// Customers offered to an agent the instant they arrived, without queueing (Erlang C's 1 − P(wait)).
-    public var answeredWithoutWaiting = 0
+    /// Customers who gave up while queued.
     public var abandoned = 0
+    /// Customers who gave up sooner than the short-abandon threshold: left out of the service level.
+    public var abandonedShort = 0
     /// Sum of the waits of answered customers, seconds.
     public var waitSecondsTotal = 0.0
     /// Agent capacity in use (conversations / capacity) integrated over time, agent-seconds.
@@ -112,10 +118,63 @@ public struct IntervalMetrics: Sendable, Hashable, Codable {
 
     public init(startSeconds: Double) { self.startSeconds = startSeconds }
 
-    /// Share of answered customers answered within the threshold; 1 when nobody was answered.
-    public var serviceLevel: Double { answered == 0 ? 1 : Double(answeredWithinThreshold) / Double(answered) }
-    /// Average speed of answer, seconds.
-    public var averageSpeedOfAnswerSeconds: Double { answered == 0 ? 0 : waitSecondsTotal / Double(answered) }
-    public var abandonmentRate: Double { offered == 0 ? 0 : Double(abandoned) / Double(offered) }
-    public var occupancy: Double { staffedAgentSeconds == 0 ? 0 : busyAgentSeconds / staffedAgentSeconds }
+    /// The interval's customer counts and their ratios.
+    public var customers: CustomerFigures {
+        CustomerFigures(
+            offered: offered, offeredAtOnce: offeredAtOnce, answered: answered, answeredWithinThreshold: answeredWithinThreshold,
+            abandoned: abandoned, abandonedShort: abandonedShort, waitSecondsTotal: waitSecondsTotal)
+    }
+
+    /// Share of staffed agent capacity in use; nil when no agent was staffed.
+    public var occupancy: Double? { staffedAgentSeconds == 0 ? nil : busyAgentSeconds / staffedAgentSeconds }
+}
+
+/// A contact centre's customer counts over some span, and the standard KPIs over them.
+///
+/// Every ratio is over the customers offered in the span (or, for ASA and `serviceLevelOfAnswered`, those of them
+/// answered), and is nil when its denominator is zero: a centre with nobody to answer has no service level, not a
+/// perfect one.
+public struct CustomerFigures: Sendable, Hashable {
+    public var offered = 0
+    public var offeredAtOnce = 0
+    public var answered = 0
+    public var answeredWithinThreshold = 0
+    public var abandoned = 0
+    public var abandonedShort = 0
+    public var waitSecondsTotal = 0.0
+
+    public init(
+        offered: Int = 0, offeredAtOnce: Int = 0, answered: Int = 0, answeredWithinThreshold: Int = 0, abandoned: Int = 0,
+        abandonedShort: Int = 0, waitSecondsTotal: Double = 0
+    ) {
+        self.offered = offered
+        self.offeredAtOnce = offeredAtOnce
+        self.answered = answered
+        self.answeredWithinThreshold = answeredWithinThreshold
+        self.abandoned = abandoned
+        self.abandonedShort = abandonedShort
+        self.waitSecondsTotal = waitSecondsTotal
+    }
+
+    /// Answered within the threshold ÷ (offered − short abandons).
+    public var serviceLevel: Double? { Self.ratio(answeredWithinThreshold, offered - abandonedShort) }
+    /// Answered within the threshold ÷ answered: the figure that ignores everyone who gave up.
+    public var serviceLevelOfAnswered: Double? { Self.ratio(answeredWithinThreshold, answered) }
+    /// Arrivals not offered to an agent at once ÷ arrivals.
+    public var probabilityOfWaiting: Double? { Self.ratio(offered - offeredAtOnce, offered) }
+    /// Average speed of answer over answered customers, seconds.
+    public var averageSpeedOfAnswerSeconds: Double? { answered == 0 ? nil : waitSecondsTotal / Double(answered) }
+    /// Abandoned ÷ offered.
+    public var abandonmentRate: Double? { Self.ratio(abandoned, offered) }
+
+    public static func + (lhs: CustomerFigures, rhs: CustomerFigures) -> CustomerFigures {
+        CustomerFigures(
+            offered: lhs.offered + rhs.offered, offeredAtOnce: lhs.offeredAtOnce + rhs.offeredAtOnce, answered: lhs.answered + rhs.answered,
+            answeredWithinThreshold: lhs.answeredWithinThreshold + rhs.answeredWithinThreshold, abandoned: lhs.abandoned + rhs.abandoned,
+            abandonedShort: lhs.abandonedShort + rhs.abandonedShort, waitSecondsTotal: lhs.waitSecondsTotal + rhs.waitSecondsTotal)
+    }
+
+    private static func ratio(_ numerator: Int, _ denominator: Int) -> Double? {
+        denominator <= 0 ? nil : Double(numerator) / Double(denominator)
+    }
 }

@@ -91,21 +91,89 @@ public struct RunSummary: Sendable, Hashable, Codable {
     public var historyTruncated: Bool
 }
 
-/// The contact-centre KPIs over the measured part of the run.
+/// The contact-centre KPIs over the customers who arrived after warm-up.
+///
+/// A ratio whose denominator is zero (nobody offered, nobody answered, no agent staffed) is nil, written `null`
+/// in `summary.json`: a centre with nobody to answer has no service level, not a perfect one.
 public struct KPISummary: Sendable, Hashable, Codable {
+    /// Customers who arrived after warm-up.
     public var offered: Int
+    /// Of them, customers connected to an agent.
     public var answered: Int
+    /// Of them, customers answered within `serviceLevelThresholdSeconds`.
+    public var answeredWithinThreshold: Int
+    /// Of them, customers who gave up while queued.
     public var abandoned: Int
-    public var serviceLevel: Double
+    /// Of the abandoned, those who gave up sooner than `shortAbandonThresholdSeconds`.
+    public var abandonedShort: Int
+    /// Answered within the threshold ÷ (offered − short abandons).
+    public var serviceLevel: Double?
+    /// Answered within the threshold ÷ answered: blind to everyone who gave up, kept under its own name.
+    public var serviceLevelOfAnswered: Double?
     public var serviceLevelThresholdSeconds: Double
-    /// Share of answered customers who waited at all.
-    public var probabilityOfWaiting: Double
-    public var averageSpeedOfAnswerSeconds: Double
-    public var abandonmentRate: Double
-    public var occupancy: Double
+    public var shortAbandonThresholdSeconds: Double
+    /// Arrivals not offered to an agent at once ÷ arrivals (Erlang C's and Erlang A's P(wait)).
+    public var probabilityOfWaiting: Double?
+    /// Mean wait of answered customers, seconds.
+    public var averageSpeedOfAnswerSeconds: Double?
+    /// Abandoned ÷ offered.
+    public var abandonmentRate: Double?
+    /// Agent capacity in use ÷ capacity staffed, over time.
+    public var occupancy: Double?
     public var monitorAttempts: Int
     public var monitorGrants: Int
     public var concurrentMonitoredMaximum: Int
+
+    public init(
+        offered: Int, answered: Int, answeredWithinThreshold: Int, abandoned: Int, abandonedShort: Int, serviceLevel: Double?,
+        serviceLevelOfAnswered: Double?, serviceLevelThresholdSeconds: Double, shortAbandonThresholdSeconds: Double,
+        probabilityOfWaiting: Double?, averageSpeedOfAnswerSeconds: Double?, abandonmentRate: Double?, occupancy: Double?,
+        monitorAttempts: Int, monitorGrants: Int, concurrentMonitoredMaximum: Int
+    ) {
+        self.offered = offered
+        self.answered = answered
+        self.answeredWithinThreshold = answeredWithinThreshold
+        self.abandoned = abandoned
+        self.abandonedShort = abandonedShort
+        self.serviceLevel = serviceLevel
+        self.serviceLevelOfAnswered = serviceLevelOfAnswered
+        self.serviceLevelThresholdSeconds = serviceLevelThresholdSeconds
+        self.shortAbandonThresholdSeconds = shortAbandonThresholdSeconds
+        self.probabilityOfWaiting = probabilityOfWaiting
+        self.averageSpeedOfAnswerSeconds = averageSpeedOfAnswerSeconds
+        self.abandonmentRate = abandonmentRate
+        self.occupancy = occupancy
+        self.monitorAttempts = monitorAttempts
+        self.monitorGrants = monitorGrants
+        self.concurrentMonitoredMaximum = concurrentMonitoredMaximum
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case offered, answered, answeredWithinThreshold, abandoned, abandonedShort, serviceLevel, serviceLevelOfAnswered
+        case serviceLevelThresholdSeconds, shortAbandonThresholdSeconds, probabilityOfWaiting, averageSpeedOfAnswerSeconds
+        case abandonmentRate, occupancy, monitorAttempts, monitorGrants, concurrentMonitoredMaximum
+    }
+
+    /// Every key always, an absent ratio as `null`, so a reader of `summary.json` sees the figure exists.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(offered, forKey: .offered)
+        try container.encode(answered, forKey: .answered)
+        try container.encode(answeredWithinThreshold, forKey: .answeredWithinThreshold)
+        try container.encode(abandoned, forKey: .abandoned)
+        try container.encode(abandonedShort, forKey: .abandonedShort)
+        try container.encode(serviceLevel, forKey: .serviceLevel)
+        try container.encode(serviceLevelOfAnswered, forKey: .serviceLevelOfAnswered)
+        try container.encode(serviceLevelThresholdSeconds, forKey: .serviceLevelThresholdSeconds)
+        try container.encode(shortAbandonThresholdSeconds, forKey: .shortAbandonThresholdSeconds)
+        try container.encode(probabilityOfWaiting, forKey: .probabilityOfWaiting)
+        try container.encode(averageSpeedOfAnswerSeconds, forKey: .averageSpeedOfAnswerSeconds)
+        try container.encode(abandonmentRate, forKey: .abandonmentRate)
+        try container.encode(occupancy, forKey: .occupancy)
+        try container.encode(monitorAttempts, forKey: .monitorAttempts)
+        try container.encode(monitorGrants, forKey: .monitorGrants)
+        try container.encode(concurrentMonitoredMaximum, forKey: .concurrentMonitoredMaximum)
+    }
 }
 
 public struct InvariantSummary: Sendable, Hashable, Codable {
@@ -138,23 +206,20 @@ public struct RunTiming: Sendable, Hashable, Codable {
 extension World {
     func result() -> RunResult {
         let measured = metrics.intervals
-        let offered = measured.reduce(0) { $0 + $1.offered }
-        let answered = measured.reduce(0) { $0 + $1.answered }
-        let within = measured.reduce(0) { $0 + $1.answeredWithinThreshold }
-        let abandoned = measured.reduce(0) { $0 + $1.abandoned }
-        let wait = measured.reduce(0.0) { $0 + $1.waitSecondsTotal }
+        let customers = measured.reduce(CustomerFigures()) { $0 + $1.customers }
         let busy = measured.reduce(0.0) { $0 + $1.busyAgentSeconds }
         let staffed = measured.reduce(0.0) { $0 + $1.staffedAgentSeconds }
         let attempts = measured.reduce(0) { $0 + $1.monitorAttempts }
         let refused = measured.reduce(0) { $0 + $1.monitorRefusedAlreadyMonitored }
         let kpis = KPISummary(
-            offered: offered, answered: answered, abandoned: abandoned,
-            serviceLevel: answered == 0 ? 1 : rounded(Double(within) / Double(answered)),
+            offered: customers.offered, answered: customers.answered, answeredWithinThreshold: customers.answeredWithinThreshold,
+            abandoned: customers.abandoned, abandonedShort: customers.abandonedShort,
+            serviceLevel: customers.serviceLevel.map(rounded), serviceLevelOfAnswered: customers.serviceLevelOfAnswered.map(rounded),
             serviceLevelThresholdSeconds: configuration.serviceLevelThreshold.seconds,
-            probabilityOfWaiting: answered == 0 ? 0 : rounded(1 - Double(measured.reduce(0) { $0 + $1.answeredWithoutWaiting }) / Double(answered)),
-            averageSpeedOfAnswerSeconds: answered == 0 ? 0 : rounded(wait / Double(answered)),
-            abandonmentRate: offered == 0 ? 0 : rounded(Double(abandoned) / Double(offered)),
-            occupancy: staffed == 0 ? 0 : rounded(busy / staffed),
+            shortAbandonThresholdSeconds: configuration.shortAbandonThreshold.seconds,
+            probabilityOfWaiting: customers.probabilityOfWaiting.map(rounded),
+            averageSpeedOfAnswerSeconds: customers.averageSpeedOfAnswerSeconds.map(rounded),
+            abandonmentRate: customers.abandonmentRate.map(rounded), occupancy: staffed == 0 ? nil : rounded(busy / staffed),
             monitorAttempts: attempts, monitorGrants: measured.reduce(0) { $0 + $1.monitorGrants },
             concurrentMonitoredMaximum: measured.map(\.concurrentMonitoredMaximum).max() ?? 0)
         let checkStarted = wallClock?() ?? 0

@@ -52,6 +52,9 @@ struct ConversationRuntime: Sendable {
     var conferencePending: Bool
     /// Offered to an agent the instant it arrived: the customer did not wait in queue.
     var offeredOnArrival = false
+    /// The reporting interval (an index of `metrics.intervals`) whose customer figures count this customer: the
+    /// one it arrived in; -1 for a customer who arrived before measurement began.
+    var reportedInterval: Int32 = -1
 }
 
 extension World {
@@ -173,8 +176,9 @@ extension World {
             ConversationRuntime(
                 channel: index, pool: channel.pool, arrivedAt: now,
                 customerMessagesLeft: max(0, Int(channel.settings.customerMessages.sample(using: &customerRandom).rounded()) - 1),
-                transferPending: false, conferencePending: false))
-        if measuring { interval.offered += 1 }
+                transferPending: false, conferencePending: false,
+                reportedInterval: countsCustomers ? Int32(metrics.intervals.count) : -1))
+        countCustomer(conversations.count - 1) { $0.offered += 1 }
         if let patience = channel.settings.patience {
             schedule(.abandon(id), after: seconds(patience, &customerRandom))
         }
@@ -187,7 +191,26 @@ extension World {
         guard conversations[index].phase == .queued, !conversations[index].answered else { return }
         guard case .success = execute(.abandon(id)) else { return }
         conversations[index].phase = .ended
-        if measuring { interval.abandoned += 1 }
+        let short = now - conversations[index].arrivedAt < configuration.shortAbandonThreshold
+        countCustomer(index) {
+            $0.abandoned += 1
+            if short { $0.abandonedShort += 1 }
+        }
+    }
+
+    /// Whether a customer arriving now is counted: the current interval lies after warm-up, so it will be reported.
+    var countsCustomers: Bool { interval.startSeconds >= configuration.warmUp.seconds }
+
+    /// Counts something that happened to a customer in the interval the customer arrived in (nothing for a
+    /// customer who arrived before measurement began), so that each interval's ratios are over one set of customers.
+    mutating func countCustomer(_ index: Int, _ update: (inout IntervalMetrics) -> Void) {
+        let slot = Int(conversations[index].reportedInterval)
+        guard slot >= 0 else { return }
+        if slot < metrics.intervals.count {
+            update(&metrics.intervals[slot])
+        } else {
+            update(&interval)
+        }
     }
 
     mutating func customerReplies(_ id: ConversationID) {
@@ -242,7 +265,10 @@ extension World {
         guard case .success(.participantAdded(let participant)) = execute(.alertAgent(id, agents[agent].user)) else { return }
         changeAgent(agent) { $0.active += 1 }
         let index = Int(id.rawValue - 1)
-        if !conversations[index].answered, now == conversations[index].arrivedAt { conversations[index].offeredOnArrival = true }
+        if !conversations[index].answered, !conversations[index].offeredOnArrival, now == conversations[index].arrivedAt {
+            conversations[index].offeredOnArrival = true
+            countCustomer(index) { $0.offeredAtOnce += 1 }
+        }
         conversations[index].phase = .alerting
         let answer = milliseconds(configuration.network.agent.upMilliseconds, &networkRandom)
         schedule(.agentAnswers(id, agent: Int32(agent), participant), after: answer)
@@ -259,12 +285,14 @@ extension World {
             schedule(.conferenceEnds(id, agent: Int32(agent), participant), after: seconds(agentGroup(of: agent).conferenceTime, &agentRandom))
             return
         }
-        if !conversations[index].answered, measuring {
+        if !conversations[index].answered {
             let wait = now - conversations[index].arrivedAt
-            interval.answered += 1
-            interval.waitSecondsTotal += wait.seconds
-            if wait <= configuration.serviceLevelThreshold { interval.answeredWithinThreshold += 1 }
-            if conversations[index].offeredOnArrival { interval.answeredWithoutWaiting += 1 }
+            let withinThreshold = wait <= configuration.serviceLevelThreshold
+            countCustomer(index) {
+                $0.answered += 1
+                $0.waitSecondsTotal += wait.seconds
+                if withinThreshold { $0.answeredWithinThreshold += 1 }
+            }
         }
         if !conversations[index].answered {
             let group = agentGroup(of: agent)

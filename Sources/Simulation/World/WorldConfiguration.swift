@@ -13,6 +13,9 @@ public struct WorldConfiguration: Sendable, Hashable {
     public var reportingInterval: TimeSpan
     /// The T of "service level: X% answered within T".
     public var serviceLevelThreshold: TimeSpan
+    /// Customers who give up sooner than this are short abandons, left out of the service level's denominator
+    /// (a customer who hangs up in the first seconds was never really waiting); zero leaves nobody out.
+    public var shortAbandonThreshold: TimeSpan
     public var engine: EngineSettings
     public var queues: [QueueSettings]
     public var channels: [ChannelSettings]
@@ -28,6 +31,7 @@ public struct WorldConfiguration: Sendable, Hashable {
     public init(
         name: String, seed: UInt64 = 1, duration: TimeSpan, warmUp: TimeSpan = .zero,
         reportingInterval: TimeSpan = .seconds(900), serviceLevelThreshold: TimeSpan = .seconds(60),
+        shortAbandonThreshold: TimeSpan = .zero,
         engine: EngineSettings = EngineSettings(), queues: [QueueSettings], channels: [ChannelSettings],
         agentGroups: [AgentGroup], supervisorGroups: [SupervisorGroup], network: NetworkSettings = NetworkSettings(),
         contention: ContentionSettings = ContentionSettings(), cluster: ClusterSettings = ClusterSettings(),
@@ -41,6 +45,7 @@ public struct WorldConfiguration: Sendable, Hashable {
         self.warmUp = warmUp
         self.reportingInterval = reportingInterval
         self.serviceLevelThreshold = serviceLevelThreshold
+        self.shortAbandonThreshold = shortAbandonThreshold
         self.engine = engine
         self.queues = queues
         self.channels = channels
