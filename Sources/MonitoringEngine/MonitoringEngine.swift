@@ -23,7 +23,7 @@ public struct EngineConfiguration: Hashable, Sendable {
     }
 }
 
-/// The monitoring engine: every rule of `spec/MONITORING.md` as a pure state machine.
+/// The monitoring engine: every rule of `docs/rules.md` as a pure state machine.
 ///
 /// `execute(_:at:)` applies one command at the instant given and returns its outcome; the
 /// events it produced and who is notified of them are in `events` and `deliveries` until the

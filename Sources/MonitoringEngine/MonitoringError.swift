@@ -75,7 +75,7 @@ public enum MonitoringError: Error, Hashable, Sendable, CustomStringConvertible 
     /// A bound of the engine was reached.
     case limitReached(EngineLimit)
 
-    /// The rule of `../shared/spec/MONITORING.md` a refusal enforces, when it enforces one.
+    /// The rule of `docs/rules.md` a refusal enforces, when it enforces one.
     public var rule: String? {
         switch self {
         case .licenceNotEligible: "M1"

@@ -5,7 +5,7 @@ import Testing
 // Random command sequences against the engine, checked after every step by the engine's own
 // invariants and by an external model of the monitor lock (`LockHistoryModel`) that is built
 // only from what the engine reports: outcomes, events and deliveries. The model knows the
-// rules of spec/MONITORING.md, not the engine's code, so a disagreement is a finding.
+// rules of docs/rules.md, not the engine's code, so a disagreement is a finding.
 
 @Suite("Random command sequences (M8–M19)")
 struct PropertyTests {

@@ -87,7 +87,7 @@ public enum LinearizabilityVerdict: Sendable, Hashable {
 /// Why an operation could not take effect in a state, with the rule that says so.
 public struct LockRefusal: Sendable, Hashable, CustomStringConvertible {
     public struct Reason: Sendable, Hashable {
-        /// A rule id of `spec/MONITORING.md`, e.g. `M8`.
+        /// A rule id of `docs/rules.md`, e.g. `M8`.
         public var rule: String
         public var text: String
     }

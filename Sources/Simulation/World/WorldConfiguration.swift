@@ -359,8 +359,8 @@ public struct RunLimits: Sendable, Hashable {
 }
 
 /// Several engine nodes between the supervisors' clients and one transactional store that
-/// owns the aggregates and applies each command atomically when it arrives (ARCHITECTURE
-/// principle 2), and the faults of that path. One node with an instant store is the embedded
+/// owns the aggregates and applies each command atomically when it arrives (principle 2 of
+/// `docs/architecture.md`), and the faults of that path. One node with an instant store is the embedded
 /// engine. Only supervisors' lock traffic crosses it; agents and customers reach the store
 /// directly.
 public struct ClusterSettings: Sendable, Hashable {
