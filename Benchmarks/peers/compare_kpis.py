@@ -82,7 +82,8 @@ def run_simpy(seeds, first, jobs, out):
 def load(work):
     binoculars, simpy = [], []
     folder = os.path.join(work, "binoculars", "reference")
-    for seed in sorted(os.listdir(folder), key=int):
+    # Seed folders only: `binoculars run` also writes the scenario's report (report.html, tables/, …) beside them.
+    for seed in sorted((name for name in os.listdir(folder) if name.isdigit()), key=int):
         with open(os.path.join(folder, seed, "summary.json")) as f:
             summary = json.load(f)
         if not summary["invariants"]["held"]:

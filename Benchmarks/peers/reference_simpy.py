@@ -208,7 +208,7 @@ class Centre:
         self.supervisors = []
 
         # measured after warm-up
-        self.offered = self.answered = self.within = self.abandoned = self.answered_without_waiting = 0
+        self.offered = self.answered = self.within = self.abandoned = self.offered_at_once = 0
         self.wait_total = 0.0
         self.busy_units = 0.0
         self.busy_unit_seconds = 0.0
@@ -286,14 +286,17 @@ class Centre:
             self.offered += 1
 
         # Queue first-come first-served for an agent with free capacity; abandon after the patience.
+        # A customer's outcome counts when the customer was counted as offered (arrived after warm-up).
         request = pool.request(priority=priority)
         offered_on_arrival = request.triggered
+        if offered_on_arrival and measuring:
+            self.offered_at_once += 1
         if not offered_on_arrival:
             yield request | env.timeout(draw(channel["patience"], crand))
             if not request.triggered:
                 request.cancel()
                 c.phase = ENDED
-                if env.now >= WARM_UP:
+                if measuring:
                     self.abandoned += 1
                 return
         else:
@@ -306,14 +309,12 @@ class Centre:
         # The agent answers (alert → connect over the agent's uplink).
         yield env.timeout(draw(AGENT_UP, nrand))
         now = env.now
-        if now >= WARM_UP:
+        if measuring:
             wait = now - c.arrived
             self.answered += 1
             self.wait_total += wait
             if wait <= SERVICE_LEVEL_THRESHOLD:
                 self.within += 1
-            if offered_on_arrival:
-                self.answered_without_waiting += 1
         c.phase = TALKING
         c.connected = now
         self.in_progress.insert(c)
@@ -527,11 +528,12 @@ class Centre:
             contentionRate=self.refused_already_monitored / self.monitor_attempts if self.monitor_attempts else 0,
             kpis=dict(
                 offered=self.offered, answered=answered, abandoned=self.abandoned,
-                serviceLevel=self.within / answered if answered else 1,
+                # Over every offered customer, as Binoculars defines them (no short-abandon threshold).
+                serviceLevel=self.within / self.offered if self.offered else None,
                 serviceLevelThresholdSeconds=SERVICE_LEVEL_THRESHOLD,
-                probabilityOfWaiting=1 - self.answered_without_waiting / answered if answered else 0,
-                averageSpeedOfAnswerSeconds=self.wait_total / answered if answered else 0,
-                abandonmentRate=self.abandoned / self.offered if self.offered else 0,
+                probabilityOfWaiting=1 - self.offered_at_once / self.offered if self.offered else None,
+                averageSpeedOfAnswerSeconds=self.wait_total / answered if answered else None,
+                abandonmentRate=self.abandoned / self.offered if self.offered else None,
                 occupancy=self.busy_unit_seconds / staffed_seconds,
                 monitorAttempts=self.monitor_attempts, monitorGrants=self.monitor_grants))
 
