@@ -23,7 +23,10 @@ public enum MarkdownReport {
         }
         let staleness = summary.stalenessMilliseconds
         lines.append("| staleness (M26) | \(staleness.count) | \(RunWriter.format(staleness.p50)) | \(RunWriter.format(staleness.p90)) | \(RunWriter.format(staleness.p99)) | \(RunWriter.format(staleness.p999)) | \(RunWriter.format(staleness.max)) |")
-        lines += ["", "## Outcomes", "", "| outcome | count |", "|---|---:|"]
+        lines += [
+            "", "## Outcomes", "", "Requests answered and sessions ended after warm-up (`history.jsonl` holds the whole run).", "",
+            "| outcome | count |", "|---|---:|",
+        ]
         lines += summary.outcomes.sorted { $0.key < $1.key }.map { "| \($0.key) | \($0.value) |" }
         lines += ["", "Session ends by reason: " + summary.endsByReason.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")]
         lines += ["", "Contention rate (alreadyMonitored / start attempts): \(RunWriter.format(summary.contentionRate))"]

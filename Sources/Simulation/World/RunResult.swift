@@ -12,12 +12,14 @@ public struct RunMetrics: Sendable {
     var intervalStop = LatencyRecorder.coarse()
     var intervalRenew = LatencyRecorder.coarse()
     var intervalStaleness = LatencyRecorder.coarse()
-    /// Client-observed outcomes, e.g. `start.ok.granted`, `start.fail.alreadyMonitored`, `stop.timeout`.
+    /// Client-observed outcomes answered after warm-up, e.g. `start.ok.granted`, `start.fail.alreadyMonitored`,
+    /// `stop.timeout`.
     public var outcomes: [String: Int] = [:]
-    /// Session ends by reason (M17, M18).
+    /// Session ends after warm-up by reason (M17, M18).
     public var endsByReason: [String: Int] = [:]
-    /// Automatic ends only (M18).
+    /// Automatic ends after warm-up only (M18).
     public var automaticEnds: [String: Int] = [:]
+    /// Length of the sessions that ended after warm-up, seconds.
     public var monitoredSeconds = 0.0
     public var intervals: [IntervalMetrics] = []
 
@@ -80,7 +82,9 @@ public struct RunSummary: Sendable, Hashable, Codable {
     public var supervisors: Int
     public var latencyMilliseconds: [String: LatencySummary]
     public var stalenessMilliseconds: LatencySummary
+    /// What supervisors' requests answered after warm-up came to (`history.jsonl` holds the whole run).
     public var outcomes: [String: Int]
+    /// Session ends after warm-up, by reason.
     public var endsByReason: [String: Int]
     public var automaticEnds: [String: Int]
     public var contentionRate: Double

@@ -220,10 +220,13 @@ extension World {
 
     /// The engine reported a session's end (M18, M19): the holder's client hears of it.
     mutating func sessionEnded(_ session: LockObserver.ActiveSession, _ id: ConversationID, _ reason: EndReason, at instant: Instant) {
-        metrics.automaticEnds[reason.rawValue, default: 0] += reason == .stoppedFromDetails || reason == .stoppedFromInteraction ? 0 : 1
-        metrics.endsByReason[reason.rawValue, default: 0] += 1
-        if measuring { interval.monitoredSeconds += (instant - session.startedAt).seconds }
-        metrics.monitoredSeconds += (instant - session.startedAt).seconds
+        if measuring {
+            // Like every other count of the summary, after warm-up only.
+            metrics.automaticEnds[reason.rawValue, default: 0] += reason == .stoppedFromDetails || reason == .stoppedFromInteraction ? 0 : 1
+            metrics.endsByReason[reason.rawValue, default: 0] += 1
+            interval.monitoredSeconds += (instant - session.startedAt).seconds
+            metrics.monitoredSeconds += (instant - session.startedAt).seconds
+        }
         if reason != .stoppedFromDetails && reason != .stoppedFromInteraction {
             let process = supervisorIndex(of: session.supervisor) ?? -1
             let serial = nextRequestSerial
@@ -412,10 +415,10 @@ extension World {
             if case .monitoringStarted(let session) = outcome { token = session.id.token }
             if case .alreadyMonitoring(let session) = outcome { token = session.id.token }
             history.append(now, process: request.supervisor, .ok, request.function, conversation: request.conversation, token: token, request: request.serial)
-            metrics.count("\(request.function.rawValue).ok" + (outcomeSuffix(outcome)))
+            if measuring { metrics.count("\(request.function.rawValue).ok" + (outcomeSuffix(outcome))) }
         case .failure(let error):
             history.append(now, process: request.supervisor, .fail, request.function, conversation: request.conversation, token: request.token, reason: reasonName(error), request: request.serial)
-            metrics.count("\(request.function.rawValue).fail.\(reasonName(error))")
+            if measuring { metrics.count("\(request.function.rawValue).fail.\(reasonName(error))") }
         }
         if case .start = request.operation, measuring {
             interval.monitorAttempts += 1
@@ -457,7 +460,7 @@ extension World {
         requests[index].timedOut = true
         let request = requests[index]
         history.append(now, process: request.supervisor, .info, request.function, conversation: request.conversation, token: request.token, reason: "timeout", request: request.serial)
-        metrics.count("\(request.function.rawValue).timeout")
+        if measuring { metrics.count("\(request.function.rawValue).timeout") }
         guard !request.isEcho else { return }
         let link = configuration.network.supervisor
         if request.attempt < link.retries {
