@@ -43,7 +43,7 @@ struct Report: ParsableCommand {
         for report in reports {
             let directory = reports.count == 1 ? base : base.appendingPathComponent(report.scenario)
             do {
-                try report.document().write(to: directory, summary: report.summary())
+                try report.write(to: directory)
             } catch {
                 FileHandle.standardError.write(Data("could not write the report to \(directory.path): \(error)\n".utf8))
                 throw ExitCode(1)

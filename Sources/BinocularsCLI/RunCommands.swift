@@ -104,7 +104,7 @@ struct Run: AsyncParsableCommand {
             do {
                 let records = try (written[name] ?? []).map { try RunRecord.load(directory: $0.directory) }
                 for report in CapacityReport.reports(from: records, precision: precision) {
-                    try report.document().write(to: directory, summary: report.summary())
+                    try report.write(to: directory)
                 }
                 print("report: \(directory.appendingPathComponent("report.html").path)")
             } catch {

@@ -173,7 +173,9 @@ extension CapacityReport {
     func latencyCharts(_ group: VariantRuns, id: String) -> [ReportBlock] {
         var blocks: [ReportBlock] = []
         for (operation, name) in [("start", "Start-monitoring"), ("stop", "Stop-monitoring"), ("renew", "Lease-renewal")] {
-            let percentiles = [("p50", "p50_ms"), ("p90", "p90_ms"), ("p99", "p99_ms"), ("p99.9", "p999_ms"), ("max", "max_ms")]
+            // p99.9 and the maximum of one interval rest on a handful of operations and lie on top of each other and
+            // of p99; the tail is read from the distribution chart below instead.
+            let percentiles = [("p50", "p50_ms"), ("p90", "p90_ms"), ("p99", "p99_ms")]
             let series = percentiles.map { ChartSeries(name: $0.0, points: group.runs.intervalSeries(SeriesFigure.column("\(operation)_\($0.1)"))) }
             guard series.contains(where: { !$0.points.isEmpty }) else { continue }
             var overTime = LineChart(title: "\(name) latency over the day", xLabel: "simulated time (h:mm)", yLabel: "latency (ms)", series: series)
@@ -182,7 +184,7 @@ extension CapacityReport {
             blocks.append(
                 .chart(
                     svg: overTime.svg(id: "\(id)-latency-time-\(operation)"),
-                    caption: "Percentiles of \(name.lowercased()) latency in each reporting interval, means over the replications."))
+                    caption: "p50, p90 and p99 of \(name.lowercased()) latency in each reporting interval, means over the replications; the tail (p99.9, max) is in the distribution chart."))
         }
         let operations = [("start", "start monitoring"), ("stop", "stop monitoring"), ("staleness", "monitored-by staleness")]
         var distribution = LineChart(
@@ -234,7 +236,27 @@ extension CapacityReport {
                     ReportTable(
                         title: title + " (count per run)", file: file, columns: ["outcome"] + (isSweep ? variants.map(\.title) : ["count per run"]), rows: rows,
                         csvColumns: ["variant", "outcome", "mean", "ci95_low", "ci95_high"], csvRows: csv)))
-            if index < 2 || keys.count > 1 {
+            if index == 0 {
+                // Successes outnumber refusals by orders of magnitude (renewals above all): on one scale every
+                // refusal would be an invisible bar, so each gets a chart of its own scale.
+                let failed = keys.indices.filter { keys[$0].contains(".fail.") || keys[$0].hasSuffix(".timeout") }
+                let succeeded = keys.indices.filter { !failed.contains($0) }
+                for (part, indices, name) in [("succeeded", succeeded, "Requests that succeeded"), ("refused", failed, "Refusals and time-outs")] where !indices.isEmpty {
+                    let partSeries = series.map { whole in
+                        ChartSeries(
+                            name: whole.name,
+                            points: indices.enumerated().map { position, index in
+                                var point = whole.points[index]
+                                point.x = Double(position)
+                                return point
+                            })
+                    }
+                    let chart = BarChart(
+                        title: name, valueLabel: "count per run (mean, 95% interval)", categoryLabel: "outcome", categories: indices.map { keys[$0] },
+                        series: isSweep ? partSeries : [partSeries[0]])
+                    blocks.append(.chart(svg: chart.svg(id: "\(file)-\(part)"), caption: "\(name), mean count per run; whiskers are 95% intervals."))
+                }
+            } else if index == 1 || keys.count > 1 {
                 let chart = BarChart(title: title, valueLabel: "count per run (mean, 95% interval)", categoryLabel: "outcome", categories: keys, series: isSweep ? series : [series[0]])
                 blocks.append(.chart(svg: chart.svg(id: file), caption: "\(title), mean count per run; whiskers are 95% intervals."))
             }
@@ -310,7 +332,7 @@ extension CapacityReport {
         var blocks: [ReportBlock] = [
             .heading(2, "Engine and store load"),
             .paragraph(
-                "Every command the engine applied is one transaction at the store; requests at the engine nodes are supervisors' lock requests as they reach a node, retries and duplicates included. CPU cost per command is the wall time spent inside the engine divided by its commands, on the machine that ran the simulation (`timing.json`), so it varies from machine to machine."
+                "Every command the engine applied is one transaction at the store; requests at the engine nodes are supervisors' lock requests as they reach a node, retries and duplicates included."
             ),
         ]
         for (offset, group) in variants.enumerated() where !isSweep || offset == 0 || variants.count <= 4 {
@@ -320,26 +342,50 @@ extension CapacityReport {
             chart.xAxis = .clock
             blocks.append(.chart(svg: chart.svg(id: "load" + (group.variant.map { "-" + $0.directoryName } ?? "")), caption: "Commands per simulated second at the engine (store) and at the nodes, per interval."))
         }
+        blocks.append(.table(estimateTable(title: "Load", file: "load", figures: KeyFigure.load)))
+        blocks.append(.heading(3, "Wall-clock cost"))
+        blocks.append(
+            .paragraph(
+                "What simulating these runs cost — CPU time per engine command, wall time per run, simulated events per wall second, peak memory — depends on the machine and differs from run to run, so it is not in this report, whose files are the same, byte for byte, for the same runs. It is in `timing.md`, `timing.json` and `tables/timing.csv` beside this report."
+            ))
+        return blocks
+    }
+
+    /// The wall-clock cost of the runs: `timing.md`, apart from the deterministic report.
+    func timing() -> ReportDocument {
+        ReportDocument(
+            title: "Wall-clock cost: \(scenario)",
+            blocks: [
+                .paragraph(
+                    "Measured on the machine that ran the simulation (`timing.json` of each run); these figures differ from run to run and from machine to machine. CPU per engine command is the wall time spent inside the engine divided by its commands."
+                ),
+                .table(estimateTable(title: "Wall-clock cost", file: "timing", figures: KeyFigure.wallClock)),
+            ])
+    }
+
+    /// One row per variant (or one row), one column per figure, as mean ± half-width; the CSV has one row per
+    /// variant and figure with plain numbers.
+    private func estimateTable(title: String, file: String, figures: [KeyFigure]) -> ReportTable {
         var rows: [[String]] = []
+        var csv: [[String]] = []
         for group in variants {
             var row = isSweep ? [group.title] : []
-            for figure in KeyFigure.cost {
+            for figure in figures {
                 let values = group.runs.values(figure)
-                row.append(values.isEmpty ? "–" : Figures.estimate(Estimate(values)))
+                guard !values.isEmpty else {
+                    row.append("–")
+                    continue
+                }
+                let estimate = Estimate(values)
+                row.append(Figures.estimate(estimate))
+                csv.append(
+                    (isSweep ? [group.title] : []) + [figure.name, figure.unit, RunWriter.format(estimate.mean), RunWriter.format(estimate.low), RunWriter.format(estimate.high)])
             }
-            let memory = group.runs.compactMap(\.timing?.peakResidentBytes).map { Double($0) / 1_048_576 }
-            row.append(memory.isEmpty ? "–" : Figures.estimate(Estimate(memory)))
             rows.append(row)
         }
-        blocks.append(
-            .table(
-                ReportTable(
-                    title: "Load and cost", file: "load",
-                    columns: (isSweep ? ["variant"] : []) + [
-                        "engine commands / simulated s", "node requests / simulated s", "CPU ns per engine command", "wall s per run", "simulated events / wall s",
-                        "peak memory (MiB)",
-                    ], rows: rows)))
-        return blocks
+        return ReportTable(
+            title: title, file: file, columns: (isSweep ? ["variant"] : []) + figures.map { "\($0.name) (\($0.unit))" }, rows: rows,
+            csvColumns: (isSweep ? ["variant"] : []) + ["figure", "unit", "mean", "ci95_low", "ci95_high"], csvRows: csv)
     }
 
     // MARK: Expectations
@@ -349,19 +395,30 @@ extension CapacityReport {
         guard !expectations.isEmpty else {
             return [.heading(2, "Expectations"), .paragraph("The scenario states no expectations (`expect:`).")]
         }
+        // Where the scenario file itself states each expectation: the runs' own copies (`scenario.yaml`) are
+        // written anew, so their positions are not the file's.
+        let source = allRuns.first?.info.source ?? ""
+        let stated = (try? ScenarioLoader.load(path: source))?.expectations
+        func location(_ index: Int) -> String {
+            guard let stated, index < stated.count, stated[index].path == expectations[index].path else { return "stated in \(source)" }
+            return "\(source):\(stated[index].location.line):\(stated[index].location.column)"
+        }
         var items: [String] = []
         var rows: [[String]] = []
         for group in variants {
-            for expectation in expectations {
+            for (index, expectation) in expectations.enumerated() {
                 let results = group.runs.map { [expectation].evaluate($0.summary)[0] }
                 let held = results.filter(\.held).count
                 let observed = results.compactMap(\.observed)
                 let range =
                     observed.isEmpty
                     ? "" : observed.min() == observed.max() ? "it was \(Figures.number(observed[0]))" : "it ranged from \(Figures.number(observed.min()!)) to \(Figures.number(observed.max()!))"
-                let verdict = held == results.count ? "held in all \(results.count) runs" : held == 0 ? "**failed in every run**" : "**held in only \(held) of \(results.count) runs**"
+                let verdict =
+                    held == results.count
+                    ? (held == 1 ? "held in the one run" : "held in all \(Figures.count(held, "run"))")
+                    : held == 0 ? (results.count == 1 ? "**failed in the one run**" : "**failed in every run**") : "**held in only \(held) of \(Figures.count(results.count, "run"))**"
                 let prefix = isSweep ? "\(group.title): " : ""
-                items.append("\(prefix)`\(expectation.description)` \(verdict)\(range.isEmpty ? "" : "; " + range) (\(expectation.location)).")
+                items.append("\(prefix)`\(expectation.description)` \(verdict)\(range.isEmpty ? "" : "; " + range) (\(location(index))).")
                 rows.append([group.variant?.title ?? "", expectation.description, String(held), String(results.count), observed.min().map(RunWriter.format) ?? "", observed.max().map(RunWriter.format) ?? ""])
             }
         }

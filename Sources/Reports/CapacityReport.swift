@@ -71,14 +71,29 @@ public struct CapacityReport: Sendable {
         return ReportDocument(title: "Capacity report: \(scenario)", blocks: blocks)
     }
 
+    /// Writes the report's files into `directory`: the deterministic ones (`report.html`, `report.md`,
+    /// `summary.json`, `tables/`, `charts/`), byte-identical for the same runs, and the wall-clock ones apart
+    /// (`timing.md`, `timing.json`, `tables/timing.csv`).
+    public func write(to directory: URL) throws {
+        try document().write(to: directory, summary: summary())
+        let timing = timing()
+        try Data(MarkdownRenderer.render(timing).utf8).write(to: directory.appendingPathComponent("timing.md"))
+        try RunWriter.encode(summary(of: KeyFigure.wallClock)).write(to: directory.appendingPathComponent("timing.json"))
+        for table in timing.tables {
+            try Data(table.csv.utf8).write(to: directory.appendingPathComponent("tables").appendingPathComponent(table.file + ".csv"))
+        }
+    }
+
     /// The machine-readable summary beside the report: every key figure of every variant as an estimate.
-    public func summary() -> ReportSummary {
+    public func summary() -> ReportSummary { summary(of: KeyFigure.all) }
+
+    private func summary(of keyFigures: [KeyFigure]) -> ReportSummary {
         ReportSummary(
             scenario: scenario, precision: precision,
             variants: variants.map { group in
                 ReportSummary.VariantSummary(
                     variant: group.variant, seeds: group.runs.map(\.info.seed),
-                    figures: KeyFigure.all.compactMap { figure in
+                    figures: keyFigures.compactMap { figure in
                         let values = group.runs.values(figure)
                         guard !values.isEmpty else { return nil }
                         let estimate = Estimate(values)
@@ -122,12 +137,21 @@ public struct CapacityReport: Sendable {
         guard let first = allRuns.first else { return "" }
         let consecutive = seeds.count > 1 && seeds.last! - seeds.first! == UInt64(seeds.count - 1)
         let out = URL(fileURLWithPath: first.directory).deletingLastPathComponent().deletingLastPathComponent()
-        let outPath = (isSweep ? out.deletingLastPathComponent() : out).path
+        let outPath = Self.displayPath((isSweep ? out.deletingLastPathComponent() : out).path)
         let run =
             consecutive || seeds.count == 1
             ? "binoculars run \(first.info.source) --seed \(seeds.first!) --replications \(seeds.count) --out \(outPath)"
             : seeds.map { "binoculars run \(first.info.source) --seed \($0) --out \(outPath)" }.joined(separator: "\n")
         return run + "\nbinoculars report \(outPath)/\(scenario)"
+    }
+
+    /// A path as a reader would type it here: relative to the working directory when it lies under it, so a report
+    /// committed from a checkout names no machine's folders.
+    static func displayPath(_ path: String) -> String {
+        let base = FileManager.default.currentDirectoryPath
+        let standardized = URL(fileURLWithPath: path).standardizedFileURL.path
+        guard base != "/", standardized.hasPrefix(base + "/") else { return path }
+        return String(standardized.dropFirst(base.count + 1))
     }
 
     private func correctness() -> [ReportBlock] {
@@ -136,13 +160,13 @@ public struct CapacityReport: Sendable {
             return [
                 .heading(2, "Correctness"),
                 .paragraph(
-                    "In all \(allRuns.count) runs every check held: the engine's invariants after every command, the outside lock observer, and the linearizability of every conversation's lock history."
+                    "\(allRuns.count == 1 ? "In the one run" : "In all \(Figures.count(allRuns.count, "run"))") every check held: the engine's invariants after every command, the outside lock observer, and the linearizability of every conversation's lock history."
                 ),
             ]
         }
         return [
             .heading(2, "Correctness"),
-            .paragraph("**\(broken.count) of \(allRuns.count) runs broke a check.** The figures of those runs are not to be trusted; replay them:"),
+            .paragraph("**\(broken.count) of \(Figures.count(allRuns.count, "run")) broke a check.** The figures of \(broken.count == 1 ? "that run are" : "those runs are") not to be trusted; replay \(broken.count == 1 ? "it" : "them"):"),
             .list(broken.map { "`\($0.info.command) --trace`: \($0.summary.invariants.examples.first ?? "see summary.json")" }),
         ]
     }

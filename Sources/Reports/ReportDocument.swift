@@ -22,12 +22,19 @@ public struct ReportTable: Sendable {
         self.csvRows = csvRows
     }
 
-    /// RFC 4180: fields with commas, quotes or line breaks are quoted.
+    /// RFC 4180: fields with commas, quotes or line breaks are quoted. A `variant` column that is empty in every
+    /// row (a report without a sweep) is left out.
     public var csv: String {
         func field(_ text: String) -> String {
             text.contains(where: { ",\"\n\r".contains($0) }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
         }
-        let lines = [csvColumns ?? columns] + (csvRows ?? rows)
+        var header = csvColumns ?? columns
+        var body = csvRows ?? rows
+        if let variant = header.firstIndex(of: "variant"), body.allSatisfy({ variant >= $0.count || $0[variant].isEmpty }) {
+            header.remove(at: variant)
+            body = body.map { row in variant < row.count ? Array(row[..<variant] + row[(variant + 1)...]) : row }
+        }
+        let lines = [header] + body
         return lines.map { $0.map(field).joined(separator: ",") }.joined(separator: "\n") + "\n"
     }
 }

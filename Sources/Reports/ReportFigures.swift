@@ -44,11 +44,17 @@ struct KeyFigure: Sendable {
     static let cpuPerCommand = KeyFigure(name: "CPU per engine command", unit: "ns", path: nil) { $0.timing?.engineNanosecondsPerCommand }
     static let wallTime = KeyFigure(name: "wall time of the run", unit: "s", path: nil) { $0.timing?.wallSeconds }
     static let eventsPerSecond = KeyFigure(name: "simulated events", unit: "per wall s", path: nil) { $0.timing?.eventsPerSecond }
+    static let peakMemory = KeyFigure(name: "peak memory", unit: "MiB", path: nil) { record in
+        record.timing.map { Double($0.peakResidentBytes) / 1_048_576 }
+    }
 
     /// The sweep's headline figures, charted whether or not `expect:` bounds them.
     static let headline = [startP99, contention, stalenessP99, serviceLevel]
-    /// What running the engine costs.
-    static let cost = [engineCommands, nodeRequests, cpuPerCommand, wallTime, eventsPerSecond]
+    /// The load the simulated deployment put on the engine: deterministic, like every figure of `all`.
+    static let load = [engineCommands, nodeRequests]
+    /// What simulating cost on the machine that ran it (`timing.json`): differs from run to run, so it is kept out
+    /// of the report's deterministic files, in `timing.md`, `timing.json` and `tables/timing.csv`.
+    static let wallClock = [cpuPerCommand, wallTime, eventsPerSecond, peakMemory]
 
     static let all: [KeyFigure] = [
         latency("start", "start monitoring", "p50", \.p50),
@@ -72,8 +78,8 @@ struct KeyFigure: Sendable {
         KeyFigure(name: "probability of waiting", unit: "share of offered", path: "kpis.probabilityOfWaiting") { $0.summary.kpis.probabilityOfWaiting },
         KeyFigure(name: "average speed of answer", unit: "s", path: "kpis.averageSpeedOfAnswerSeconds") { $0.summary.kpis.averageSpeedOfAnswerSeconds },
         KeyFigure(name: "abandonment", unit: "share of offered", path: "kpis.abandonmentRate") { $0.summary.kpis.abandonmentRate },
-        KeyFigure(name: "occupancy", unit: "share", path: "kpis.occupancy") { $0.summary.kpis.occupancy },
-    ] + cost
+        KeyFigure(name: "occupancy", unit: "share of capacity", path: "kpis.occupancy") { $0.summary.kpis.occupancy },
+    ] + load
 }
 
 /// A column of `series.csv` shown over the day.
@@ -180,6 +186,9 @@ enum Figures {
     }
 
     /// `640 ± 12` or, for one replication, `640`.
+    /// `1 run`, `5 runs`: a count and its noun, plural only when it should be.
+    static func count(_ count: Int, _ noun: String) -> String { "\(grouped(Int64(count))) \(noun)\(count == 1 ? "" : "s")" }
+
     static func estimate(_ estimate: Estimate) -> String {
         guard estimate.replications > 0 else { return "–" }
         guard estimate.replications > 1 else { return number(estimate.mean) }

@@ -43,7 +43,7 @@ enum ReportFixture {
         }
         let reportDirectory = out.appendingPathComponent("supervisor-sweep")
         for report in CapacityReport.reports(from: records, precision: 0.05) {
-            try report.document().write(to: reportDirectory, summary: report.summary())
+            try report.write(to: reportDirectory)
         }
         return reportDirectory
     }
