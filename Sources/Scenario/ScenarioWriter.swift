@@ -156,7 +156,7 @@ public enum ScenarioWriter {
     private static func number(_ value: Double) -> String { ScalarSyntax.format(value) }
 
     /// Double-quoted, as YAML reads JSON strings.
-    private static func quoted(_ text: String) -> String {
+    static func quoted(_ text: String) -> String {
         "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
     }
 }
