@@ -9,8 +9,9 @@ struct Regressions: ParsableCommand {
         discussion: """
             An entry names a scenario file and a seed, or a reduced file written by `explore --shrink` \
             (its path relative to the regression file), which runs at its own seed. An entry with a \
-            broken variant must still fail: the checks still catch it. An entry without one found a \
-            real bug and must now pass. Exit status 1 if any entry does not, 2 if the file is wrong.
+            broken variant must still fail, on its `rule` if it names one: the checks still catch it. \
+            An entry without one found a real bug and must now pass. Exit status 1 if any entry does \
+            not, 2 if the file is wrong.
             """)
 
     @Argument(help: "The regression file.")
@@ -31,9 +32,9 @@ struct Regressions: ParsableCommand {
             let seed = regression.seed ?? base.seed
             let verdict = Explorer.run(base, seed: seed, swarm: regression.swarm)
             let expectedToFail = regression.defect != nil
-            let behaves = verdict.passed != expectedToFail
+            let behaves = expectedToFail ? !verdict.passed && (regression.rule == nil || verdict.rule == regression.rule) : verdict.passed
             if !behaves { wrong += 1 }
-            let what = regression.defect.map { "variant \($0.rawValue)" } ?? "real engine"
+            let what = (regression.defect.map { "variant \($0.rawValue)" } ?? "real engine") + (regression.rule.map { ", must fail on \($0)" } ?? "")
             let firstLine = verdict.problems.first?.split(separator: "\n").first.map(String.init) ?? ""
             let outcome = verdict.passed ? "passes" : "fails: \(firstLine)"
             print("\(behaves ? "ok" : "WRONG")  \(regression.scenario) seed \(seed), \(what): \(outcome)")

@@ -43,7 +43,8 @@ public struct ReducedScenario: Sendable {
     /// The entry of a regression file that names this file at `path`, relative to the regression file.
     public func regressionEntry(path: String) -> [String] {
         let found = outcome.verdict.problems.first?.split(whereSeparator: \.isNewline).first.map(String.init) ?? "invariants broken"
-        return ["- reduced: \(path)"] + (defect.map { ["  defect: \($0.rawValue)"] } ?? []) + ["  found: \(ScenarioWriter.quoted(found))"]
+        let variant = defect.map { ["  defect: \($0.rawValue)"] + (outcome.verdict.rule.map { ["  rule: \($0)"] } ?? []) } ?? []
+        return ["- reduced: \(path)"] + variant + ["  found: \(ScenarioWriter.quoted(found))"]
     }
 
     private var defectArgument: String { defect.map { " --defect \($0.rawValue)" } ?? "" }

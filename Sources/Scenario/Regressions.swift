@@ -15,6 +15,9 @@ public struct Regression: Sendable, Hashable {
     /// The broken variant that failed, if it was one: then the seed must still fail, so the
     /// checks still catch it. Without a variant the seed found a real bug and must now pass.
     public var defect: Defect?
+    /// The rule the variant's failure must break, e.g. `M11`, when the entry names one: failing on another rule is
+    /// not the failure that was found.
+    public var rule: String?
     /// What it found, in words.
     public var found: String
 }
@@ -24,7 +27,7 @@ public struct Regression: Sendable, Hashable {
 /// failing seed, with `swarm`), or the `reduced.yaml` that `explore --shrink` wrote, copied
 /// beside the regression file: a found bug becomes a regression in one step.
 public enum RegressionFile {
-    static let keys = ["scenario", "reduced", "seed", "swarm", "defect", "found"]
+    static let keys = ["scenario", "reduced", "seed", "swarm", "defect", "rule", "found"]
 
     public static func load(path: String) throws(ScenarioError) -> [Regression] {
         let text: String
@@ -50,7 +53,7 @@ public enum RegressionFile {
 
     private static func regression(_ reader: ScenarioReader, _ node: YAMLNode, _ path: String, file: String) -> Regression? {
         guard let fields = reader.fields(of: node, at: path, keys: keys, required: ["found"]) else { return nil }
-        var regression = Regression(scenario: "", seed: nil, swarm: true, defect: nil, found: "")
+        var regression = Regression(scenario: "", seed: nil, swarm: true, defect: nil, rule: nil, found: "")
         switch (fields["scenario"], fields["reduced"]) {
         case (_?, let reduced?):
             reader.report("an entry names a scenario with its seed or a reduced file, not both", at: fields.keyNode("reduced") ?? reduced)
@@ -75,6 +78,17 @@ public enum RegressionFile {
         reader.readOptional(fields, "seed", into: &regression.seed, reader.seed)
         reader.read(fields, "swarm", into: &regression.swarm, reader.bool)
         reader.readOptional(fields, "defect", into: &regression.defect) { node, _ in reader.choice(node, "a broken variant") }
+        reader.readOptional(fields, "rule", into: &regression.rule) { node, _ in
+            guard let rule = reader.text(node, expected: "a rule id such as M11") else { return nil }
+            guard Explorer.rule(of: rule) == rule else {
+                reader.report("expected a rule id such as M11, found \(String(reflecting: rule))", at: node)
+                return nil
+            }
+            return rule
+        }
+        if let rule = fields.keyNode("rule"), fields["defect"] == nil {
+            reader.report("rule applies to an entry with a defect, which must keep failing on it; without one the seed must pass", at: rule)
+        }
         reader.read(fields, "found", into: &regression.found) { node, _ in reader.text(node, expected: "what the seed found, in words") }
         return regression
     }

@@ -24,6 +24,7 @@ struct RegressionFileTests {
         let reduced = try #require(regressions.first { !$0.swarm && $0.seed == nil })
         #expect(reduced.scenario.hasSuffix("Results/regressions/partition-stop-races-stopByConversation-seed1.yaml"))
         #expect(reduced.defect == .stopByConversation)
+        #expect(reduced.rule == "M11")
         #expect(throws: Never.self) { try ScenarioLoader.load(path: reduced.scenario) }
     }
 
@@ -32,6 +33,7 @@ struct RegressionFileTests {
         let (path, directory) = try Self.regressionFile("""
             - reduced: regressions/reduced.yaml
               defect: stopByConversation
+              rule: M11
               found: "conversation-17: not linearizable (M11)"
             - reduced: regressions/reduced.yaml
               seed: 7
@@ -47,6 +49,7 @@ struct RegressionFileTests {
         #expect(regressions.map(\.seed) == [nil, 7, 1])
         #expect(regressions.map(\.swarm) == [false, false, true])
         #expect(regressions.map(\.defect) == [.stopByConversation, nil, nil])
+        #expect(regressions.map(\.rule) == ["M11", nil, nil])
         #expect(regressions[0].found == "conversation-17: not linearizable (M11)")
     }
 
@@ -64,6 +67,13 @@ struct RegressionFileTests {
               found: no such file
             - scenario: Scenarios/faults/partition-stop-races.yaml
               found: no seed
+            - reduced: regressions/reduced.yaml
+              defect: stopByConversation
+              rule: the lock
+              found: a rule that is not a rule id
+            - reduced: regressions/reduced.yaml
+              rule: M11
+              found: a rule without a variant
             """)
         defer { try? FileManager.default.removeItem(at: directory) }
         do {
@@ -71,12 +81,14 @@ struct RegressionFileTests {
             Issue.record("bad entries were accepted")
         } catch {
             let lines = error.description.split(separator: "\n").map(String.init)
-            #expect(lines.count == 5, "\(lines)")
+            #expect(lines.count == 7, "\(lines)")
             #expect(lines.contains("\(path):2:3: an entry names a scenario with its seed or a reduced file, not both"))
             #expect(lines.contains("\(path):4:3: missing key \"scenario\" or \"reduced\" in regressions[1]"))
             #expect(lines.contains("\(path):6:3: swarm does not apply to a reduced file: the faults its seed kept are written in"))
             #expect(lines.contains { $0.hasPrefix("\(path):8:12: no reduced scenario file \"regressions/missing.yaml\"") })
             #expect(lines.contains("\(path):10:3: missing key \"seed\" in regressions[4]: the seed of the scenario to replay"))
+            #expect(lines.contains("\(path):14:9: expected a rule id such as M11, found \"the lock\""))
+            #expect(lines.contains { $0.hasPrefix("\(path):17:3: rule applies to an entry with a defect") })
         }
     }
 }

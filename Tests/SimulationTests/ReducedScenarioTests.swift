@@ -27,6 +27,7 @@ struct ReducedScenarioTests {
         let header = text.split(separator: "\n").prefix { !$0.hasPrefix("name:") }
         #expect(header.allSatisfy { $0.hasPrefix("#") }, "a header line is not a comment")
         #expect(header.contains { $0.contains("It fails on rule \(rule):") })
+        #expect(reduced.regressionEntry(path: "regressions/\(reduced.regressionName)").contains("  rule: \(rule)"))
 
         // `binoculars check`: the file loads, and to the reduced configuration.
         let loaded = try ScenarioLoader.loadVariants(path: path)
