@@ -40,7 +40,7 @@ struct Explore: ParsableCommand {
     @Option(help: "Directory for the failing run's files.")
     var out = "Results/runs/explore"
 
-    @Flag(help: "On a failure, reduce the scenario while it still fails and write the reduced file.")
+    @Flag(help: "On a failure, reduce the scenario while it still fails on the same rule; write the reduced file and print the commands that fail again on it and its regression entry.")
     var shrink = false
 
     @OptionGroup var defectOption: DefectOption
@@ -70,8 +70,8 @@ struct Explore: ParsableCommand {
         }
         let conversation = Self.conversationNamed(in: failure.problems.first ?? "").map { " --conversation \($0)" } ?? ""
         let replay = "binoculars replay \(file) --seed \(failure.seed) --swarm\(defectOption.defect.map { " --defect \($0.rawValue)" } ?? "") --trace\(conversation)"
-        // As given (relative to the working directory when `--out` is), so that the printed commands and those in the
-        // reduced file's header stay true when the results are moved with the repository.
+        // As given, relative when `--out` is: the printed commands, and those in the reduced file's header, then name
+        // no one machine's absolute path.
         let directory = [out.hasSuffix("/") ? String(out.dropLast()) : out, scenario.configuration.name, String(failure.seed)].joined(separator: "/")
         let info = RunInfo(
             scenario: scenario.configuration.name, source: file, seed: failure.seed, variant: nil, command: replay.replacingOccurrences(of: " --trace", with: ""))
