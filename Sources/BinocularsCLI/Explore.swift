@@ -40,7 +40,7 @@ struct Explore: ParsableCommand {
     @Option(help: "Directory for the failing run's files.")
     var out = "Results/runs/explore"
 
-    @Flag(help: "On a failure, reduce the scenario while it still fails and write the reduced file.")
+    @Flag(help: "On a failure, reduce the scenario while it still fails on the same rule; write the reduced file and print the commands that fail again on it and its regression entry.")
     var shrink = false
 
     @OptionGroup var defectOption: DefectOption
@@ -70,15 +70,17 @@ struct Explore: ParsableCommand {
         }
         let conversation = Self.conversationNamed(in: failure.problems.first ?? "").map { " --conversation \($0)" } ?? ""
         let replay = "binoculars replay \(file) --seed \(failure.seed) --swarm\(defectOption.defect.map { " --defect \($0.rawValue)" } ?? "") --trace\(conversation)"
-        let directory = URL(fileURLWithPath: out).appendingPathComponent(scenario.configuration.name).appendingPathComponent(String(failure.seed))
+        // As given, relative when `--out` is: the printed commands, and those in the reduced file's header, then name
+        // no one machine's absolute path.
+        let directory = [out.hasSuffix("/") ? String(out.dropLast()) : out, scenario.configuration.name, String(failure.seed)].joined(separator: "/")
         let info = RunInfo(
             scenario: scenario.configuration.name, source: file, seed: failure.seed, variant: nil, command: replay.replacingOccurrences(of: " --trace", with: ""))
-        try RunWriter.write(failure.result, expectations: [], info: info, scenarioYAML: scenario.yaml, to: directory)
+        try RunWriter.write(failure.result, expectations: [], info: info, scenarioYAML: scenario.yaml, to: URL(fileURLWithPath: directory))
         print("""
             \(scenario.configuration.name): seed \(failure.seed) FAILED after \(explored) seeds (faults kept: \(failure.kept.isEmpty ? "none" : failure.kept.joined(separator: ", ")))
             \(failure.problems.prefix(10).map { "  " + $0 }.joined(separator: "\n"))
             replay: \(replay)
-            files: \(directory.path)
+            files: \(directory)
             """)
         if shrink { try shrinkFailure(base, failure, into: directory) }
         throw ExitCode(1)
@@ -91,17 +93,19 @@ struct Explore: ParsableCommand {
         return digits.isEmpty ? nil : String(digits)
     }
 
-    /// Reduces the failing seed's scenario and writes it beside the failing run's files.
-    private func shrinkFailure(_ base: WorldConfiguration, _ failure: SeedVerdict, into directory: URL) throws {
-        let (swarmed, _) = Swarm.configuration(base, seed: failure.seed)
-        let outcome = Shrinker.shrink(swarmed, seed: failure.seed, failing: failure)
-        let path = directory.appendingPathComponent("reduced.yaml")
-        let header = [
-            "Reduced from \(file) at seed \(failure.seed) after \(outcome.attempts) attempts: \(outcome.steps.isEmpty ? "nothing could be removed" : outcome.steps.joined(separator: "; ")).",
-            "Still fails with: \(outcome.verdict.problems.first ?? "")",
-            "Replay: binoculars replay \(path.path) --seed \(failure.seed)\(defectOption.defect.map { " --defect \($0.rawValue)" } ?? "") --trace",
-        ]
-        try ScenarioWriter.yaml(outcome.configuration, header: header).write(to: path, atomically: true, encoding: .utf8)
-        print("reduced (\(outcome.steps.count) steps, \(outcome.verdict.events) events instead of \(failure.events)): \(path.path)")
+    /// Reduces the failing seed's scenario, writes it beside the failing run's files and prints how to run it
+    /// again and make it a regression.
+    private func shrinkFailure(_ base: WorldConfiguration, _ failure: SeedVerdict, into directory: String) throws {
+        let reduced = ReducedScenario(shrinking: failure, of: base, source: file)
+        let path = directory + "/reduced.yaml"
+        try reduced.yaml(path: path).write(toFile: path, atomically: true, encoding: .utf8)
+        let rule = reduced.outcome.verdict.rule.map { ", fails on \($0)" } ?? ""
+        print("""
+            reduced (\(reduced.outcome.steps.count) steps, \(reduced.outcome.verdict.events) events instead of \(failure.events)\(rule)): \(path)
+              run: \(reduced.runCommand(path: path))
+              replay: \(reduced.replayCommand(path: path))
+              as a regression: copy it to Results/regressions/\(reduced.regressionName) and add to Results/regressions.yaml
+            \(reduced.regressionEntry(path: "regressions/\(reduced.regressionName)").map { "    " + $0 }.joined(separator: "\n"))
+            """)
     }
 }

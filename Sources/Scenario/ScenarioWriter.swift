@@ -5,8 +5,10 @@ import Simulation
 /// value: used to save a shrunk failing scenario. Numbers are written exactly (shortest form
 /// that round-trips), times in the field's unit.
 public enum ScenarioWriter {
+    /// The file, after `header` as comments. Every line of the header is commented, including the later lines of a
+    /// multi-line entry (a failure report): one left bare would be read as YAML and break the file.
     public static func yaml(_ world: WorldConfiguration, header: [String] = []) -> String {
-        var lines = header.map { "# " + $0 }
+        var lines = header.flatMap { $0.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) }.map { $0.isEmpty ? "#" : "# " + $0 }
         lines += [
             "name: \(quoted(world.name))", "seed: \(world.seed)", "duration: \(span(world.duration))",
             "warmUp: \(span(world.warmUp))", "reportingInterval: \(span(world.reportingInterval))",
@@ -154,7 +156,7 @@ public enum ScenarioWriter {
     private static func number(_ value: Double) -> String { ScalarSyntax.format(value) }
 
     /// Double-quoted, as YAML reads JSON strings.
-    private static func quoted(_ text: String) -> String {
+    static func quoted(_ text: String) -> String {
         "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
     }
 }

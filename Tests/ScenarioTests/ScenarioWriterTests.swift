@@ -22,6 +22,18 @@ struct ScenarioWriterTests {
         #expect(reread == original)
     }
 
+    @Test("Every line of a multi-line header is written as a comment, so the file reads back to the same configuration")
+    func multiLineHeader() throws {
+        let original = try ScenarioLoader.load(path: Self.shipped[0]).configuration
+        let report = "conversation-7: not linearizable (M8)\n  shortest prefix: 2 operations\n\n    #1 start: ok\r\nkey: value\r- item"
+        let text = ScenarioWriter.yaml(original, header: ["Reduced from a file", report])
+        let header = text.split(separator: "\n").prefix { !$0.hasPrefix("name:") }
+        #expect(header.count == 7)
+        #expect(header.allSatisfy { $0.hasPrefix("#") && !$0.contains("\r") }, "\(header)")
+        let reread = try ScenarioLoader.parse(text, path: "written.yaml").configuration
+        #expect(reread == original)
+    }
+
     @Test("The shipped scenarios are all found, faults included")
     func found() {
         #expect(Self.shipped.count >= 12)

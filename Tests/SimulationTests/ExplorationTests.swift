@@ -59,7 +59,7 @@ struct ExplorationTests {
         #expect(again.kept == first.kept)
     }
 
-    @Test("Shrinking keeps the failure and makes the run smaller")
+    @Test("Shrinking keeps the failure, on the same rule, and makes the run smaller")
     func shrinking() throws {
         var configuration = try faultScenario("skewed-clocks-vanishing")
         configuration.defect = .keepSessionsWhenOffline
@@ -68,9 +68,20 @@ struct ExplorationTests {
         let swarmed = Swarm.configuration(configuration, seed: failure.seed).0
         let outcome = Shrinker.shrink(swarmed, seed: failure.seed, failing: failure, maximumAttempts: 30)
         #expect(!outcome.verdict.passed)
+        #expect(outcome.verdict.rule != nil && outcome.verdict.rule == failure.rule)
         #expect(!outcome.steps.isEmpty)
         #expect(outcome.verdict.events < failure.events)
         #expect(!Explorer.run(outcome.configuration, seed: failure.seed, swarm: false).passed)
+    }
+
+    @Test("A problem's rule is the rule id it names: first for an invariant or the observer, in parentheses for linearizability")
+    func ruleOfProblem() {
+        #expect(Explorer.rule(of: "M18 supervisor-3: went offline and kept monitoring") == "M18")
+        #expect(Explorer.rule(of: "M8 conversation-4: session 2 granted while 1 of supervisor-1 is active") == "M8")
+        #expect(Explorer.rule(of: "conversation-23: not linearizable (M11)\n  shortest prefix that is not linearizable") == "M11")
+        #expect(Explorer.rule(of: "conversation-23: unknown, the search used its budget of 100 steps\n") == nil)
+        #expect(Explorer.rule(of: "run stopped early: maximumEvents") == nil)
+        #expect(Explorer.rule(of: "Messages: 3") == nil)
     }
 
     @Test("Swarm selection is a function of the seed and keeps only knobs the file sets")

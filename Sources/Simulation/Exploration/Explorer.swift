@@ -11,6 +11,10 @@ public struct SeedVerdict: Sendable {
     public var result: RunResult
 
     public var passed: Bool { problems.isEmpty }
+
+    /// The rule the first problem breaks, e.g. `M11`; nil when it names none (a run stopped early, a history the
+    /// search could not decide). What "the same failure" means when a failing scenario is shrunk or replayed.
+    public var rule: String? { problems.first.flatMap(Explorer.rule(of:)) }
 }
 
 /// Runs many seeds of a scenario, each with its own swarm of faults, and checks every run:
@@ -33,6 +37,16 @@ public enum Explorer {
             problems.append("run stopped early: \(result.summary.stopReason)")
         }
         return problems
+    }
+
+    /// The rule id a problem names: first for a broken invariant or the lock observer (`M8 conversation-3: …`), in
+    /// parentheses for a history that is not linearizable (`conversation-3: not linearizable (M11)`).
+    public static func rule(of problem: String) -> String? {
+        func isRule(_ word: Substring) -> Bool { word.count > 1 && word.first == "M" && word.dropFirst().allSatisfy(\.isNumber) }
+        if let first = problem.split(separator: " ", maxSplits: 1).first, isRule(first) { return String(first) }
+        guard let marker = problem.firstRange(of: ": not linearizable (") else { return nil }
+        let word = problem[marker.upperBound...].prefix { $0 != ")" }
+        return isRule(word) ? String(word) : nil
     }
 
     /// Explores `seeds` on `jobs` workers and returns the verdict of the lowest failing seed, if

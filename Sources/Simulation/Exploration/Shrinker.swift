@@ -1,8 +1,10 @@
 import MonitoringEngine
 
-/// Reduces a failing scenario while it still fails at the same seed: a shorter run, fewer
-/// supervisors, agents and customers, fewer nodes and faults. Greedy: each reduction that
-/// keeps the failure is kept, until none does or the attempt budget is spent.
+/// Reduces a failing scenario while it still fails at the same seed, on the same rule, in no
+/// more events: a shorter run, fewer supervisors, agents and customers, fewer nodes and faults.
+/// Greedy: each reduction that keeps the failure is kept, until none does or the attempt budget
+/// is spent. A reduction that fails on another rule is not kept: the reduced file must show the
+/// bug that was found, not another one met on the way.
 public enum Shrinker {
     public struct Outcome: Sendable {
         public var configuration: WorldConfiguration
@@ -24,7 +26,7 @@ public enum Shrinker {
             for (name, candidate) in reductions(of: current) where attempts < maximumAttempts {
                 attempts += 1
                 let trial = Explorer.run(candidate, seed: seed, swarm: false)
-                if !trial.passed {
+                if !trial.passed && trial.rule == currentVerdict.rule && trial.events <= currentVerdict.events {
                     current = candidate
                     currentVerdict = trial
                     steps.append(name)
