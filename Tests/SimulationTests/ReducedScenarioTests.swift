@@ -52,7 +52,8 @@ struct ReducedScenarioTests {
         #expect(header.contains { $0 == "# Replay: \(printedReplay)" })
         let replay = try Self.arguments(of: printedReplay, command: "replay", file: path)
         var replayed = try ScenarioLoader.loadVariants(path: path)[0].configuration
-        replayed.defect = try #require(replay.defect)
+        let replayedDefect: Defect = try #require(replay.defect)
+        replayed.defect = replayedDefect
         let again = Explorer.run(replayed, seed: try #require(replay.seed), swarm: replay.swarm)
         #expect(!again.passed)
         #expect(again.rule == rule, "\(again.problems.first ?? "it passed")")
