@@ -37,11 +37,21 @@ struct Check: ParsableCommand {
 
     @OptionGroup var scenarioFiles: ScenarioFiles
 
+    /// Every file is checked: an `ok` line for each valid one (each variant of a sweep), every error of each
+    /// invalid one; exit status 2 when any is invalid.
     func run() throws {
-        for scenario in try scenarioFiles.load(variants: true) {
-            let variant = scenario.variant.map { ", variant \($0.title)" } ?? ""
-            print("\(scenario.source): ok (\(scenario.configuration.name)\(variant), \(scenario.expectations.count) expectations)")
+        var failed = false
+        for file in scenarioFiles.files {
+            do {
+                for scenario in try ScenarioFiles(files: [file]).load(variants: true) {
+                    let variant = scenario.variant.map { ", variant \($0.title)" } ?? ""
+                    print("\(scenario.source): ok (\(scenario.configuration.name)\(variant), \(scenario.expectations.count) expectations)")
+                }
+            } catch {
+                failed = true
+            }
         }
+        if failed { throw ExitCode(2) }
     }
 }
 
