@@ -162,9 +162,11 @@ struct Replay: ParsableCommand {
         let filter = conversation.map { ConversationID($0) }
         var sink: (@Sendable (Instant, Command, Result<Outcome, MonitoringError>) -> Void)?
         if trace {
+            let formatter = TraceLine()
             sink = { instant, command, result in
+                let line = formatter.line(instant, command, result)
                 if let filter, !TraceLine.mentions(command, filter) { return }
-                print(TraceLine.format(instant, command, result))
+                print(line)
             }
         }
         let outcome = plan.run(out: out, trace: sink)

@@ -138,15 +138,14 @@ func mallocAllocator() -> String {
     return dlsym(process, "malloc") == dlsym(jemalloc, "malloc") ? "jemalloc" : "system"
 }
 
-/// One line of a `--trace`.
-enum TraceLine {
-    static func format(_ instant: Instant, _ command: Command, _ result: Result<Outcome, MonitoringError>) -> String {
-        let outcome: String
-        switch result {
-        case .success(let value): outcome = "ok \(value)"
-        case .failure(let error): outcome = "refused \(error)"
-        }
-        return "\(instant)  \(command)  →  \(outcome)"
+/// The lines of a `--trace`, one a command, in plain words (`TraceFormatter`); it sees every command of the run,
+/// also those a `--conversation` filter leaves out, to learn the names it prints.
+final class TraceLine: @unchecked Sendable {
+    private let lock = NSLock()
+    private var formatter = TraceFormatter()
+
+    func line(_ instant: Instant, _ command: Command, _ result: Result<Outcome, MonitoringError>) -> String {
+        lock.withLock { formatter.line(instant, command, result) }
     }
 
     static func mentions(_ command: Command, _ conversation: ConversationID) -> Bool {
