@@ -105,7 +105,7 @@ struct Run: AsyncParsableCommand {
             }
         }
         let outcomes = await RunPlan.execute(plans, jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount, out: out)
-        print(RunPlan.table(outcomes))
+        StandardOutput.shared.line(RunPlan.table(outcomes))
         let written = Dictionary(grouping: outcomes.filter { !$0.problems.contains { $0.hasPrefix("could not write") } }) {
             $0.plan.scenario.configuration.name
         }
@@ -116,7 +116,7 @@ struct Run: AsyncParsableCommand {
                 for report in CapacityReport.reports(from: records, precision: precision) {
                     try report.document().write(to: directory, summary: report.summary())
                 }
-                print("report: \(directory.appendingPathComponent("report.html").path)")
+                StandardOutput.shared.line("report: \(directory.appendingPathComponent("report.html").path)")
             } catch {
                 FileHandle.standardError.write(Data("could not write the report of \(name) to \(directory.path): \(error)\n".utf8))
                 throw ExitCode(1)
@@ -164,13 +164,14 @@ struct Replay: ParsableCommand {
         if trace {
             let formatter = TraceLine()
             sink = { instant, command, result in
+                guard !StandardOutput.shared.readerGone else { return }
                 let line = formatter.line(instant, command, result)
                 if let filter, !TraceLine.mentions(command, filter) { return }
-                print(line)
+                StandardOutput.shared.line(line)
             }
         }
         let outcome = plan.run(out: out, trace: sink)
-        print(RunPlan.table([outcome]))
+        StandardOutput.shared.line(RunPlan.table([outcome]))
         if !outcome.passed {
             FileHandle.standardError.write(Data("FAILED: \(outcome.problems.joined(separator: "; "))\n".utf8))
             throw ExitCode(1)
