@@ -170,7 +170,10 @@ struct Replay: ParsableCommand {
                 StandardOutput.shared.line(line)
             }
         }
-        let outcome = plan.run(out: out, trace: sink)
+        let lines = ProgressLines(runs: 1)
+        lines.started(0, label: plan.label)
+        let outcome = plan.run(out: out, trace: sink, progress: { lines.update(0, $0) })
+        lines.stop()
         StandardOutput.shared.line(RunPlan.table([outcome]))
         if !outcome.passed {
             FileHandle.standardError.write(Data("FAILED: \(outcome.problems.joined(separator: "; "))\n".utf8))

@@ -31,3 +31,18 @@ final class StandardOutput: @unchecked Sendable {
         }
     }
 }
+
+/// Lines for standard error (progress, estimates), written unbuffered; a closed stderr is ignored, never a crash.
+enum StandardError {
+    static func line(_ text: String) {
+        var bytes = Array((text + "\n").utf8)[...]
+        while !bytes.isEmpty {
+            let written = bytes.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
+            if written >= 0 {
+                bytes = bytes.dropFirst(written)
+            } else if errno != EINTR {
+                return
+            }
+        }
+    }
+}
