@@ -45,7 +45,8 @@ struct Check: ParsableCommand {
             do {
                 for scenario in try ScenarioFiles(files: [file]).load(variants: true) {
                     let variant = scenario.variant.map { ", variant \($0.title)" } ?? ""
-                    print("\(scenario.source): ok (\(scenario.configuration.name)\(variant), \(scenario.expectations.count) expectations)")
+                    print("\(scenario.source): ok (\(scenario.configuration.name)\(variant), \(scenario.expectations.count) expectation\(scenario.expectations.count == 1 ? "" : "s"))")
+                    SizeEstimate.warn(scenario)
                 }
             } catch {
                 failed = true
@@ -97,6 +98,7 @@ struct Run: AsyncParsableCommand {
 
     func run() async throws {
         let scenarios = try scenarioFiles.load(variants: true)
+        for scenario in scenarios { SizeEstimate.warn(scenario, runs: replications) }
         var plans: [RunPlan] = []
         for scenario in scenarios {
             let first = seed ?? scenario.configuration.seed
@@ -159,6 +161,7 @@ struct Replay: ParsableCommand {
     func run() throws {
         let scenario = try Self.choose(variant, in: ScenarioFiles(files: [file]).load(variants: true), file: file)
         let plan = RunPlan(scenario: scenario, seed: seed, swarm: swarm, defect: defectOption.defect)
+        SizeEstimate.warn(scenario)
         let filter = conversation.map { ConversationID($0) }
         var sink: (@Sendable (Instant, Command, Result<Outcome, MonitoringError>) -> Void)?
         if trace {
@@ -206,5 +209,21 @@ extension ScenarioFiles {
     init(files: [String]) {
         self.init()
         self.files = files
+    }
+}
+
+extension SizeEstimate {
+    /// Prints the estimate to stderr when the scenario's run is far larger than the shipped scenarios, before it starts.
+    static func warn(_ scenario: Scenario, runs: Int = 1) {
+        let estimate = SizeEstimate(scenario.configuration)
+        guard estimate.isFarLargerThanUsual else { return }
+        #if DEBUG
+            // A debug build handles about 11 times fewer events per second (steady-day: 31,648 against 472k–534k).
+            let line = estimate.line(slowdown: 11, build: "debug")
+        #else
+            let line = estimate.line()
+        #endif
+        let which = scenario.configuration.name + (scenario.variant.map { " \($0.directoryName)" } ?? "")
+        StandardError.line(line + " (\(which)\(runs > 1 ? ", each of \(runs) runs" : ""))")
     }
 }
