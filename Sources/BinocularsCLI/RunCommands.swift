@@ -23,7 +23,7 @@ struct ScenarioFiles: ParsableArguments {
                     scenarios.append(try ScenarioLoader.load(path: file))
                 }
             } catch {
-                FileHandle.standardError.write(Data("\(error)\n".utf8))
+                StandardError.write("\(error)\n")
                 failed = true
             }
         }
@@ -120,13 +120,13 @@ struct Run: AsyncParsableCommand {
                 }
                 StandardOutput.shared.line("report: \(directory.appendingPathComponent("report.html").path)")
             } catch {
-                FileHandle.standardError.write(Data("could not write the report of \(name) to \(directory.path): \(error)\n".utf8))
+                StandardError.write("could not write the report of \(name) to \(directory.path): \(error)\n")
                 throw ExitCode(1)
             }
         }
         let failures = outcomes.filter { !$0.passed }
         for failure in failures {
-            FileHandle.standardError.write(Data("FAILED \(failure.plan.scenario.configuration.name) seed \(failure.plan.seed): \(failure.problems.joined(separator: "; "))\n  replay: \(failure.plan.replayCommand)\n".utf8))
+            StandardError.write("FAILED \(failure.plan.scenario.configuration.name) seed \(failure.plan.seed): \(failure.problems.joined(separator: "; "))\n  replay: \(failure.plan.replayCommand)\n")
         }
         if !failures.isEmpty { throw ExitCode(1) }
     }
@@ -179,7 +179,7 @@ struct Replay: ParsableCommand {
         lines.stop()
         StandardOutput.shared.line(RunPlan.table([outcome]))
         if !outcome.passed {
-            FileHandle.standardError.write(Data("FAILED: \(outcome.problems.joined(separator: "; "))\n".utf8))
+            StandardError.write("FAILED: \(outcome.problems.joined(separator: "; "))\n")
             throw ExitCode(1)
         }
     }
@@ -191,14 +191,14 @@ extension Replay {
         let names = scenarios.compactMap { $0.variant?.directoryName }
         guard let name else {
             guard names.isEmpty else {
-                FileHandle.standardError.write(Data("\(file) sweeps \(names.count) variants; choose one with --variant: \(names.joined(separator: ", "))\n".utf8))
+                StandardError.write("\(file) sweeps \(names.count) variants; choose one with --variant: \(names.joined(separator: ", "))\n")
                 throw ExitCode(2)
             }
             return scenarios[0]
         }
         guard let chosen = scenarios.first(where: { $0.variant?.directoryName == name || $0.variant?.title == name }) else {
             let known = names.isEmpty ? "it has no sweep" : "its variants are \(names.joined(separator: ", "))"
-            FileHandle.standardError.write(Data("\(file) has no variant \(String(reflecting: name)); \(known)\n".utf8))
+            StandardError.write("\(file) has no variant \(String(reflecting: name)); \(known)\n")
             throw ExitCode(2)
         }
         return chosen
