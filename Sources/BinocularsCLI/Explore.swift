@@ -55,13 +55,11 @@ struct Explore: ParsableCommand {
         var base = scenario.configuration
         base.defect = defectOption.defect
         let started = DispatchTime.now().uptimeNanoseconds
-        let showProgress = isatty(2) == 1
+        let progress = ProgressLines(runs: seeds, unit: "seed")
         let exploration = Explorer.exploration(
             base, seeds: from..<(from + UInt64(seeds)), jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount
-        ) { done in
-            if showProgress { FileHandle.standardError.write(Data("\r\(done)/\(seeds) seeds".utf8)) }
-        }
-        if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        ) { done in progress.done(done) }
+        progress.stop()
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         let (failure, explored) = (exploration.failure, exploration.explored.count)
         let rate = Double(explored) / max(seconds, 1e-9) * 60

@@ -17,14 +17,17 @@ final class ProgressLines: @unchecked Sendable {
 
     private let lock = NSLock()
     private let total: Int
+    /// What is counted: `run`, or `seed` for `explore`.
+    private let unit: String
     private let started = DispatchTime.now().uptimeNanoseconds
     private var done = 0
     private var running: [Int: Running] = [:]
     private let timer: DispatchSourceTimer
 
     /// Starts printing a line every `seconds` until `stop()`.
-    init(runs total: Int, every seconds: Double = 5) {
+    init(runs total: Int, unit: String = "run", every seconds: Double = 5) {
         self.total = total
+        self.unit = unit
         timer = DispatchSource.makeTimerSource(queue: .global(qos: .utility))
         timer.schedule(deadline: .now() + seconds, repeating: seconds)
         timer.setEventHandler { [weak self] in
@@ -49,13 +52,18 @@ final class ProgressLines: @unchecked Sendable {
         }
     }
 
+    /// Sets how many are done, for work that only reports a count (explored seeds).
+    func done(_ count: Int) {
+        lock.withLock { done = count }
+    }
+
     func stop() { timer.cancel() }
 
     /// The line for now: runs done of all, then each run under way.
     func line() -> String {
         lock.withLock {
             let now = DispatchTime.now().uptimeNanoseconds
-            var parts = ["progress (wall \(Self.clock(seconds: Double(now - started) / 1e9))): \(done) of \(total) run\(total == 1 ? "" : "s") done"]
+            var parts = ["progress (wall \(Self.clock(seconds: Double(now - started) / 1e9))): \(done) of \(total) \(unit)\(total == 1 ? "" : "s") done"]
             for key in running.keys.sorted() {
                 let run = running[key]!
                 guard let progress = run.progress else {
