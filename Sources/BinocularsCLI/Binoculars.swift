@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct Binoculars: AsyncParsableCommand {
@@ -6,4 +7,20 @@ struct Binoculars: AsyncParsableCommand {
         commandName: "binoculars",
         abstract: "Proves a contact-centre monitoring engine correct under contention and measures it.",
         subcommands: [Run.self, Report.self, Check.self, Replay.self, Explore.self, Regressions.self, Demo.self, Measure.self])
+
+    /// As ArgumentParser's own `main`, with SIGPIPE ignored first: a reader that closes the pipe early
+    /// (`| head`) ends the output quietly (see `StandardOutput`), not the process with status 141.
+    static func main() async {
+        signal(SIGPIPE, SIG_IGN)
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

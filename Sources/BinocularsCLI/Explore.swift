@@ -55,17 +55,16 @@ struct Explore: ParsableCommand {
         var base = scenario.configuration
         base.defect = defectOption.defect
         let started = DispatchTime.now().uptimeNanoseconds
-        let showProgress = isatty(2) == 1
-        let (failure, explored) = Explorer.explore(
+        let progress = ProgressLines(runs: seeds, unit: "seed")
+        let exploration = Explorer.exploration(
             base, seeds: from..<(from + UInt64(seeds)), jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount
-        ) { done in
-            if showProgress { FileHandle.standardError.write(Data("\r\(done)/\(seeds) seeds".utf8)) }
-        }
-        if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        ) { done in progress.done(done) }
+        progress.stop()
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        let (failure, explored) = (exploration.failure, exploration.explored.count)
         let rate = Double(explored) / max(seconds, 1e-9) * 60
         guard let failure else {
-            print("\(scenario.configuration.name): \(explored) seeds from \(from), every check held (\(String(format: "%.1f", seconds)) s, \(String(format: "%.0f", rate)) seeds/minute)")
+            print("\(scenario.configuration.name): \(Self.summary(exploration)) (\(String(format: "%.1f", seconds)) s, \(String(format: "%.0f", rate)) seeds/minute)")
             return
         }
         let conversation = Self.conversationNamed(in: failure.problems.first ?? "").map { " --conversation \($0)" } ?? ""
@@ -77,13 +76,28 @@ struct Explore: ParsableCommand {
             scenario: scenario.configuration.name, source: file, seed: failure.seed, variant: nil, command: replay.replacingOccurrences(of: " --trace", with: ""))
         try RunWriter.write(failure.result, expectations: [], info: info, scenarioYAML: scenario.yaml, to: URL(fileURLWithPath: directory))
         print("""
-            \(scenario.configuration.name): seed \(failure.seed) FAILED after \(explored) seeds (faults kept: \(failure.kept.isEmpty ? "none" : failure.kept.joined(separator: ", ")))
+            \(scenario.configuration.name): \(Self.summary(exploration))
+              faults seed \(failure.seed) kept: \(failure.kept.isEmpty ? "none" : failure.kept.joined(separator: ", "))
             \(failure.problems.prefix(10).map { "  " + $0 }.joined(separator: "\n"))
             replay: \(replay)
             files: \(directory)
             """)
         if shrink { try shrinkFailure(base, failure, into: directory) }
         throw ExitCode(1)
+    }
+
+    /// `explored 8 seeds (1…8): seed 1 failed: conversation-23: not linearizable (M11); 2 other seeds failed (4, 7); 5 passed`,
+    /// or `explored 100 seeds (1…100): all passed, every check held`.
+    static func summary(_ exploration: Exploration) -> String {
+        let seeds = exploration.explored
+        let range = seeds.count == 1 ? "seed \(seeds.lowerBound)" : "\(seeds.count) seeds (\(seeds.lowerBound)…\(seeds.upperBound - 1))"
+        guard let failure = exploration.failure else { return "explored \(range): all passed, every check held" }
+        var text = "explored \(range): seed \(failure.seed) failed" + (failure.problems.first.flatMap { $0.split(separator: "\n").first }.map { ": \($0)" } ?? "")
+        let others = exploration.failedSeeds.filter { $0 != failure.seed }
+        if !others.isEmpty {
+            text += "; \(others.count) other seed\(others.count == 1 ? "" : "s") failed (\(others.map(String.init).joined(separator: ", ")))"
+        }
+        return text + "; \(exploration.passed) passed"
     }
 
     /// The number of the first conversation a problem names, to trace only that one.

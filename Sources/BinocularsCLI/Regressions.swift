@@ -22,7 +22,7 @@ struct Regressions: ParsableCommand {
         do {
             regressions = try RegressionFile.load(path: file)
         } catch {
-            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            StandardError.write("\(error)\n")
             throw ExitCode(2)
         }
         var wrong = 0

@@ -35,7 +35,7 @@ struct Report: ParsableCommand {
             }
             records = try found.map { try RunRecord.load(directory: $0) }
         } catch {
-            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            StandardError.write("\(error)\n")
             throw ExitCode(2)
         }
         let reports = CapacityReport.reports(from: records, precision: precision)
@@ -45,11 +45,11 @@ struct Report: ParsableCommand {
             do {
                 try report.write(to: directory)
             } catch {
-                FileHandle.standardError.write(Data("could not write the report to \(directory.path): \(error)\n".utf8))
+                StandardError.write("could not write the report to \(directory.path): \(error)\n")
                 throw ExitCode(1)
             }
             for duplicate in report.duplicates {
-                FileHandle.standardError.write(Data("\(duplicate): a seed already counted for its variant; left out\n".utf8))
+                StandardError.write("\(duplicate): a seed already counted for its variant; left out\n")
             }
             let runs = report.variants.map(\.runs.count).reduce(0, +)
             print("\(report.scenario): \(runs) runs in \(report.variants.count) variant\(report.variants.count == 1 ? "" : "s") → \(directory.appendingPathComponent("report.html").path)")

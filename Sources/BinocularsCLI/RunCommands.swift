@@ -23,7 +23,7 @@ struct ScenarioFiles: ParsableArguments {
                     scenarios.append(try ScenarioLoader.load(path: file))
                 }
             } catch {
-                FileHandle.standardError.write(Data("\(error)\n".utf8))
+                StandardError.write("\(error)\n")
                 failed = true
             }
         }
@@ -37,11 +37,22 @@ struct Check: ParsableCommand {
 
     @OptionGroup var scenarioFiles: ScenarioFiles
 
+    /// Every file is checked: an `ok` line for each valid one (each variant of a sweep), every error of each
+    /// invalid one; exit status 2 when any is invalid.
     func run() throws {
-        for scenario in try scenarioFiles.load(variants: true) {
-            let variant = scenario.variant.map { ", variant \($0.title)" } ?? ""
-            print("\(scenario.source): ok (\(scenario.configuration.name)\(variant), \(scenario.expectations.count) expectations)")
+        var failed = false
+        for file in scenarioFiles.files {
+            do {
+                for scenario in try ScenarioFiles(files: [file]).load(variants: true) {
+                    let variant = scenario.variant.map { ", variant \($0.title)" } ?? ""
+                    print("\(scenario.source): ok (\(scenario.configuration.name)\(variant), \(scenario.expectations.count) expectation\(scenario.expectations.count == 1 ? "" : "s"))")
+                    SizeEstimate.warn(scenario)
+                }
+            } catch {
+                failed = true
+            }
         }
+        if failed { throw ExitCode(2) }
     }
 }
 
@@ -87,6 +98,7 @@ struct Run: AsyncParsableCommand {
 
     func run() async throws {
         let scenarios = try scenarioFiles.load(variants: true)
+        for scenario in scenarios { SizeEstimate.warn(scenario, runs: replications) }
         var plans: [RunPlan] = []
         for scenario in scenarios {
             let first = seed ?? scenario.configuration.seed
@@ -95,7 +107,7 @@ struct Run: AsyncParsableCommand {
             }
         }
         let outcomes = await RunPlan.execute(plans, jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount, out: out)
-        print(RunPlan.table(outcomes))
+        StandardOutput.shared.line(RunPlan.table(outcomes))
         let written = Dictionary(grouping: outcomes.filter { !$0.problems.contains { $0.hasPrefix("could not write") } }) {
             $0.plan.scenario.configuration.name
         }
@@ -106,15 +118,15 @@ struct Run: AsyncParsableCommand {
                 for report in CapacityReport.reports(from: records, precision: precision) {
                     try report.write(to: directory)
                 }
-                print("report: \(directory.appendingPathComponent("report.html").path)")
+                StandardOutput.shared.line("report: \(directory.appendingPathComponent("report.html").path)")
             } catch {
-                FileHandle.standardError.write(Data("could not write the report of \(name) to \(directory.path): \(error)\n".utf8))
+                StandardError.write("could not write the report of \(name) to \(directory.path): \(error)\n")
                 throw ExitCode(1)
             }
         }
         let failures = outcomes.filter { !$0.passed }
         for failure in failures {
-            FileHandle.standardError.write(Data("FAILED \(failure.plan.scenario.configuration.name) seed \(failure.plan.seed): \(failure.problems.joined(separator: "; "))\n  replay: \(failure.plan.replayCommand)\n".utf8))
+            StandardError.write("FAILED \(failure.plan.scenario.configuration.name) seed \(failure.plan.seed): \(failure.problems.joined(separator: "; "))\n  replay: \(failure.plan.replayCommand)\n")
         }
         if !failures.isEmpty { throw ExitCode(1) }
     }
@@ -149,18 +161,25 @@ struct Replay: ParsableCommand {
     func run() throws {
         let scenario = try Self.choose(variant, in: ScenarioFiles(files: [file]).load(variants: true), file: file)
         let plan = RunPlan(scenario: scenario, seed: seed, swarm: swarm, defect: defectOption.defect)
+        SizeEstimate.warn(scenario)
         let filter = conversation.map { ConversationID($0) }
         var sink: (@Sendable (Instant, Command, Result<Outcome, MonitoringError>) -> Void)?
         if trace {
+            let formatter = TraceLine()
             sink = { instant, command, result in
+                guard !StandardOutput.shared.readerGone else { return }
+                let line = formatter.line(instant, command, result)
                 if let filter, !TraceLine.mentions(command, filter) { return }
-                print(TraceLine.format(instant, command, result))
+                StandardOutput.shared.line(line)
             }
         }
-        let outcome = plan.run(out: out, trace: sink)
-        print(RunPlan.table([outcome]))
+        let lines = ProgressLines(runs: 1)
+        lines.started(0, label: plan.label)
+        let outcome = plan.run(out: out, trace: sink, progress: { lines.update(0, $0) })
+        lines.stop()
+        StandardOutput.shared.line(RunPlan.table([outcome]))
         if !outcome.passed {
-            FileHandle.standardError.write(Data("FAILED: \(outcome.problems.joined(separator: "; "))\n".utf8))
+            StandardError.write("FAILED: \(outcome.problems.joined(separator: "; "))\n")
             throw ExitCode(1)
         }
     }
@@ -172,14 +191,14 @@ extension Replay {
         let names = scenarios.compactMap { $0.variant?.directoryName }
         guard let name else {
             guard names.isEmpty else {
-                FileHandle.standardError.write(Data("\(file) sweeps \(names.count) variants; choose one with --variant: \(names.joined(separator: ", "))\n".utf8))
+                StandardError.write("\(file) sweeps \(names.count) variants; choose one with --variant: \(names.joined(separator: ", "))\n")
                 throw ExitCode(2)
             }
             return scenarios[0]
         }
         guard let chosen = scenarios.first(where: { $0.variant?.directoryName == name || $0.variant?.title == name }) else {
             let known = names.isEmpty ? "it has no sweep" : "its variants are \(names.joined(separator: ", "))"
-            FileHandle.standardError.write(Data("\(file) has no variant \(String(reflecting: name)); \(known)\n".utf8))
+            StandardError.write("\(file) has no variant \(String(reflecting: name)); \(known)\n")
             throw ExitCode(2)
         }
         return chosen
@@ -190,5 +209,21 @@ extension ScenarioFiles {
     init(files: [String]) {
         self.init()
         self.files = files
+    }
+}
+
+extension SizeEstimate {
+    /// Prints the estimate to stderr when the scenario's run is far larger than the shipped scenarios, before it starts.
+    static func warn(_ scenario: Scenario, runs: Int = 1) {
+        let estimate = SizeEstimate(scenario.configuration)
+        guard estimate.isFarLargerThanUsual else { return }
+        #if DEBUG
+            // A debug build handles about 11 times fewer events per second (steady-day: 31,648 against 472k–534k).
+            let line = estimate.line(slowdown: 11, build: "debug")
+        #else
+            let line = estimate.line()
+        #endif
+        let which = scenario.configuration.name + (scenario.variant.map { " \($0.directoryName)" } ?? "")
+        StandardError.line(line + " (\(which)\(runs > 1 ? ", each of \(runs) runs" : ""))")
     }
 }

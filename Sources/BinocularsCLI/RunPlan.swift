@@ -17,6 +17,11 @@ struct RunPlan: Sendable {
             + (swarm ? " --swarm" : "") + (defect.map { " --defect \($0.rawValue)" } ?? "") + " --trace"
     }
 
+    /// `steady-day seed 1`, `supervisor-sweep floor-supervisors=50 seed 2`.
+    var label: String {
+        "\(scenario.configuration.name)\(scenario.variant.map { " \($0.directoryName)" } ?? "") seed \(seed)"
+    }
+
     /// `<out>/<scenario>/<seed>`, or `<out>/<scenario>/<variant>/<seed>` for a variant of a sweep.
     func directory(out: String) -> URL {
         var directory = URL(fileURLWithPath: out).appendingPathComponent(scenario.configuration.name)
@@ -25,22 +30,21 @@ struct RunPlan: Sendable {
     }
 
     /// Runs the world, writes its files, evaluates its expectations.
-    func run(out: String, trace: (@Sendable (Instant, Command, Result<Outcome, MonitoringError>) -> Void)? = nil, showProgress: Bool = false) -> RunOutcome {
+    func run(
+        out: String, trace: (@Sendable (Instant, Command, Result<Outcome, MonitoringError>) -> Void)? = nil,
+        progress: (@Sendable (World.RunProgress) -> Void)? = nil
+    ) -> RunOutcome {
         var configuration = swarm ? Swarm.configuration(scenario.configuration, seed: seed).0 : scenario.configuration
         configuration.seed = seed
         configuration.defect = defect
         var world = World(configuration: configuration, wallClock: { DispatchTime.now().uptimeNanoseconds })
         world.trace = trace
-        if showProgress {
-            let name = configuration.name
-            world.progress = { share in
-                FileHandle.standardError.write(Data("\r\(name) seed \(seed): \(Int(share * 100))%".utf8))
-            }
-        }
+        world.progress = progress
         let started = DispatchTime.now().uptimeNanoseconds
         var result = world.run()
         let wallSeconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-        if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        let end = Instant.zero + configuration.duration
+        progress?(World.RunProgress(now: end, end: end, events: result.summary.events))
         result.timing.wallSeconds = wallSeconds
         result.timing.eventsPerSecond = Double(result.summary.events) / max(wallSeconds, 1e-9)
         result.timing.engineCommandsPerSecond = Double(result.summary.engineCommands) / max(wallSeconds, 1e-9)
@@ -68,16 +72,23 @@ struct RunPlan: Sendable {
         return RunOutcome(plan: self, result: result, problems: problems, directory: directory.path)
     }
 
-    /// Runs plans across `jobs` workers; results come back in plan order.
+    /// Runs plans across `jobs` workers; results come back in plan order. A progress line goes to stderr every
+    /// five seconds while they run.
     static func execute(_ plans: [RunPlan], jobs: Int, out: String) async -> [RunOutcome] {
-        let showProgress = isatty(2) == 1 && plans.count == 1
+        let lines = ProgressLines(runs: plans.count)
+        defer { lines.stop() }
         return await withTaskGroup(of: (Int, RunOutcome).self) { group in
             var next = 0
             var outcomes = [RunOutcome?](repeating: nil, count: plans.count)
             func launch() {
                 let index = next
                 let plan = plans[index]
-                group.addTask { (index, plan.run(out: out, showProgress: showProgress)) }
+                group.addTask {
+                    lines.started(index, label: plan.label)
+                    let outcome = plan.run(out: out, progress: { lines.update(index, $0) })
+                    lines.finished(index)
+                    return (index, outcome)
+                }
                 next += 1
             }
             while next < min(jobs, plans.count) { launch() }
@@ -138,15 +149,14 @@ func mallocAllocator() -> String {
     return dlsym(process, "malloc") == dlsym(jemalloc, "malloc") ? "jemalloc" : "system"
 }
 
-/// One line of a `--trace`.
-enum TraceLine {
-    static func format(_ instant: Instant, _ command: Command, _ result: Result<Outcome, MonitoringError>) -> String {
-        let outcome: String
-        switch result {
-        case .success(let value): outcome = "ok \(value)"
-        case .failure(let error): outcome = "refused \(error)"
-        }
-        return "\(instant)  \(command)  →  \(outcome)"
+/// The lines of a `--trace`, one a command, in plain words (`TraceFormatter`); it sees every command of the run,
+/// also those a `--conversation` filter leaves out, to learn the names it prints.
+final class TraceLine: @unchecked Sendable {
+    private let lock = NSLock()
+    private var formatter = TraceFormatter()
+
+    func line(_ instant: Instant, _ command: Command, _ result: Result<Outcome, MonitoringError>) -> String {
+        lock.withLock { formatter.line(instant, command, result) }
     }
 
     static func mentions(_ command: Command, _ conversation: ConversationID) -> Bool {

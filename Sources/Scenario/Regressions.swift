@@ -30,12 +30,7 @@ public enum RegressionFile {
     static let keys = ["scenario", "reduced", "seed", "swarm", "defect", "rule", "found"]
 
     public static func load(path: String) throws(ScenarioError) -> [Regression] {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw ScenarioError(file: path, line: 0, column: 0, message: "cannot read the file: \(error.localizedDescription)")
-        }
+        let text = try FileText.read(path, expected: "a regressions file (.yaml)")
         let root: YAMLNode?
         do {
             root = try Yams.compose(yaml: text)

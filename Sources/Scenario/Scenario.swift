@@ -39,11 +39,7 @@ public enum ScenarioLoader {
     }
 
     private static func read(_ path: String) throws(ScenarioError) -> String {
-        do {
-            return try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw ScenarioError(file: path, line: 0, column: 0, message: "cannot read the file: \(error.localizedDescription)")
-        }
+        try FileText.read(path, expected: "a scenario file (.yaml)")
     }
 
     /// Decodes the text of a scenario file into one scenario per variant of its sweep (see `loadVariants`).

@@ -229,7 +229,21 @@ struct ScenarioErrorTests {
         do {
             _ = try ScenarioLoader.load(path: "/nonexistent/scenario.yaml")
         } catch {
-            #expect(error.description.hasPrefix("/nonexistent/scenario.yaml: cannot read the file"))
+            #expect(error.description.hasPrefix("/nonexistent/scenario.yaml: cannot be read: no such file"))
+        }
+    }
+
+    @Test("a directory given as a scenario file is reported as a directory, in words")
+    func directoryInsteadOfFile() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("binoculars-directory-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        #expect(throws: ScenarioError.self) { try ScenarioLoader.load(path: directory.path) }
+        do {
+            _ = try ScenarioLoader.loadVariants(path: directory.path)
+        } catch {
+            #expect(error.description == "\(directory.path): is a directory, expected a scenario file (.yaml)")
+            #expect(!error.description.contains("NSCocoaErrorDomain"))
         }
     }
 

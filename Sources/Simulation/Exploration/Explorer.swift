@@ -17,6 +17,19 @@ public struct SeedVerdict: Sendable {
     public var rule: String? { problems.first.flatMap(Explorer.rule(of:)) }
 }
 
+/// What an exploration found.
+public struct Exploration: Sendable {
+    /// The verdict of the lowest failing seed, if any.
+    public var failure: SeedVerdict?
+    /// Every seed that failed, lowest first: all are in the batch where exploration stopped.
+    public var failedSeeds: [UInt64]
+    /// The seeds that ran.
+    public var explored: Range<UInt64>
+
+    /// How many of the seeds that ran passed every check.
+    public var passed: Int { explored.count - failedSeeds.count }
+}
+
 /// Runs many seeds of a scenario, each with its own swarm of faults, and checks every run:
 /// the engine's invariants after every command, the outside lock observer, and the
 /// linearizability of every conversation's lock history.
@@ -56,6 +69,15 @@ public enum Explorer {
         _ base: WorldConfiguration, seeds: Range<UInt64>, jobs: Int, swarm: Bool = true,
         progress: (@Sendable (Int) -> Void)? = nil
     ) -> (failure: SeedVerdict?, explored: Int) {
+        let found = exploration(base, seeds: seeds, jobs: jobs, swarm: swarm, progress: progress)
+        return (found.failure, found.explored.count)
+    }
+
+    /// As `explore`, with every seed that failed in the batch where exploration stopped.
+    public static func exploration(
+        _ base: WorldConfiguration, seeds: Range<UInt64>, jobs: Int, swarm: Bool = true,
+        progress: (@Sendable (Int) -> Void)? = nil
+    ) -> Exploration {
         let workers = max(1, jobs)
         var next = seeds.lowerBound
         var explored = 0
@@ -67,10 +89,13 @@ public enum Explorer {
             }
             explored += batch.count
             progress?(explored)
-            if let failure = verdicts.all.first(where: { !$0.passed }) { return (failure, explored) }
+            let failed = verdicts.all.filter { !$0.passed }
+            if let failure = failed.first {
+                return Exploration(failure: failure, failedSeeds: failed.map(\.seed), explored: seeds.lowerBound..<(seeds.lowerBound + UInt64(explored)))
+            }
             next += UInt64(batch.count)
         }
-        return (nil, explored)
+        return Exploration(failure: nil, failedSeeds: [], explored: seeds.lowerBound..<(seeds.lowerBound + UInt64(explored)))
     }
 
     private static func with(_ base: WorldConfiguration, seed: UInt64) -> WorldConfiguration {
