@@ -12,6 +12,8 @@ public struct Scenario: Sendable {
     public var variant: Variant?
     /// The scenario as YAML: the file's text, or for a variant the file with the variant's values in place.
     public var yaml: String
+    /// Where the file gives the scenario's name, for an error about the name (two scenarios sharing a directory).
+    public var nameLocation: SourceLocation?
 
     public init(configuration: WorldConfiguration, expectations: [Expectation], source: String, variant: Variant? = nil, yaml: String = "") {
         self.configuration = configuration
@@ -75,9 +77,11 @@ public enum ScenarioLoader {
         }
         let reader = ScenarioReader(file: path)
         var sweep: [SweepParameter]?
+        var sweepNode: YAMLNode?
         var baseRoot = root
-        if case .mapping(let mapping) = root, let sweepNode = mapping["sweep"] {
-            sweep = reader.sweep(sweepNode)
+        if case .mapping(let mapping) = root, let node = mapping["sweep"] {
+            sweepNode = node
+            sweep = reader.sweep(node)
             baseRoot = .mapping(.init(mapping.filter { $0.key.scalar?.string != "sweep" }.map { ($0.key, $0.value) }, mapping.tag, mapping.style, mapping.mark))
         }
         let decoded = reader.scenario(baseRoot)
@@ -85,8 +89,9 @@ public enum ScenarioLoader {
         guard case let (configuration, expectations)? = decoded else {
             throw ScenarioError(file: path, line: 1, column: 1, message: "expected a mapping at the top level of the scenario")
         }
-        let base = Scenario(configuration: configuration, expectations: expectations, source: path, yaml: text)
-        guard let sweep else { return (base, []) }
+        var base = Scenario(configuration: configuration, expectations: expectations, source: path, yaml: text)
+        if case .mapping(let mapping) = root, let nameNode = mapping["name"] { base.nameLocation = reader.location(of: nameNode) }
+        guard let sweep, let sweepNode else { return (base, []) }
         var variants: [Scenario] = []
         for combination in combinations(sweep.map(\.count)) {
             var variantRoot = baseRoot
@@ -100,8 +105,11 @@ public enum ScenarioLoader {
             let variant = Variant(settings: settings)
             let header = "# \(configuration.name), variant \(variant.title) of the sweep in \(path)\n"
             let yaml = header + ((try? Yams.serialize(node: variantRoot, width: -1)) ?? "")
-            variants.append(Scenario(configuration: configuration, expectations: expectations, source: path, variant: variant, yaml: yaml))
+            var scenario = Scenario(configuration: configuration, expectations: expectations, source: path, variant: variant, yaml: yaml)
+            scenario.nameLocation = base.nameLocation
+            variants.append(scenario)
         }
+        reader.checkDirectoryNames(variants.compactMap(\.variant), at: sweepNode)
         if let error = combined(reader.errors) { throw error }
         return (base, variants)
     }

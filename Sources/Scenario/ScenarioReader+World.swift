@@ -46,7 +46,7 @@ extension ScenarioReader {
             return nil
         }
         var world = WorldConfiguration(name: "", duration: .seconds(1), queues: [], channels: [], agentGroups: [], supervisorGroups: [])
-        read(fields, "name", into: &world.name, name)
+        read(fields, "name", into: &world.name, fileName)
         read(fields, "seed", into: &world.seed, seed)
         let duration = fields["duration"].flatMap { positiveTimeSpan($0, "duration") }
         world.duration = duration ?? world.duration
