@@ -70,7 +70,7 @@ struct Explore: ParsableCommand {
         }
         let conversation = Self.conversationNamed(in: failure.problems.first ?? "").map { " --conversation \($0)" } ?? ""
         let replay = "binoculars replay \(file) --seed \(failure.seed) --swarm\(defectOption.defect.map { " --defect \($0.rawValue)" } ?? "") --trace\(conversation)"
-        let directory = URL(fileURLWithPath: out).appendingPathComponent(scenario.configuration.name).appendingPathComponent(String(failure.seed))
+        let directory = try OutputDirectory.chosen(out).subdirectory([scenario.configuration.name, String(failure.seed)])
         let info = RunInfo(
             scenario: scenario.configuration.name, source: file, seed: failure.seed, variant: nil, command: replay.replacingOccurrences(of: " --trace", with: ""))
         try RunWriter.write(failure.result, expectations: [], info: info, scenarioYAML: scenario.yaml, to: directory)
@@ -78,7 +78,7 @@ struct Explore: ParsableCommand {
             \(scenario.configuration.name): seed \(failure.seed) FAILED after \(explored) seeds (faults kept: \(failure.kept.isEmpty ? "none" : failure.kept.joined(separator: ", ")))
             \(failure.problems.prefix(10).map { "  " + $0 }.joined(separator: "\n"))
             replay: \(replay)
-            files: \(directory.path)
+            files: \(directory)
             """)
         if shrink { try shrinkFailure(base, failure, into: directory) }
         throw ExitCode(1)
@@ -92,16 +92,16 @@ struct Explore: ParsableCommand {
     }
 
     /// Reduces the failing seed's scenario and writes it beside the failing run's files.
-    private func shrinkFailure(_ base: WorldConfiguration, _ failure: SeedVerdict, into directory: URL) throws {
+    private func shrinkFailure(_ base: WorldConfiguration, _ failure: SeedVerdict, into directory: OutputDirectory) throws {
         let (swarmed, _) = Swarm.configuration(base, seed: failure.seed)
         let outcome = Shrinker.shrink(swarmed, seed: failure.seed, failing: failure)
-        let path = directory.appendingPathComponent("reduced.yaml")
+        let path = directory.url.appendingPathComponent("reduced.yaml")
         let header = [
             "Reduced from \(file) at seed \(failure.seed) after \(outcome.attempts) attempts: \(outcome.steps.isEmpty ? "nothing could be removed" : outcome.steps.joined(separator: "; ")).",
             "Still fails with: \(outcome.verdict.problems.first ?? "")",
             "Replay: binoculars replay \(path.path) --seed \(failure.seed)\(defectOption.defect.map { " --defect \($0.rawValue)" } ?? "") --trace",
         ]
-        try ScenarioWriter.yaml(outcome.configuration, header: header).write(to: path, atomically: true, encoding: .utf8)
+        try directory.write(Data(ScenarioWriter.yaml(outcome.configuration, header: header).utf8), to: "reduced.yaml")
         print("reduced (\(outcome.steps.count) steps, \(outcome.verdict.events) events instead of \(failure.events)): \(path.path)")
     }
 }

@@ -39,11 +39,11 @@ struct Report: ParsableCommand {
             throw ExitCode(2)
         }
         let reports = CapacityReport.reports(from: records, precision: precision)
-        let base = URL(fileURLWithPath: out ?? directories[0])
+        let base = try OutputDirectory.chosen(out ?? directories[0])
         for report in reports {
-            let directory = reports.count == 1 ? base : base.appendingPathComponent(report.scenario)
+            let directory = reports.count == 1 ? base.url : base.url.appendingPathComponent(report.scenario)
             do {
-                try report.document().write(to: directory, summary: report.summary())
+                try report.document().write(to: reports.count == 1 ? base : base.subdirectory(report.scenario), summary: report.summary())
             } catch {
                 FileHandle.standardError.write(Data("could not write the report to \(directory.path): \(error)\n".utf8))
                 throw ExitCode(1)

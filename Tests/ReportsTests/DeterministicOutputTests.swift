@@ -16,7 +16,7 @@ private func runAndWrite(seed: UInt64) throws -> URL {
     result.timing.wallSeconds = Double.random(in: 1...2)
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("binoculars-\(UUID().uuidString)")
     let info = RunInfo(scenario: configuration.name, source: path, seed: seed, variant: nil, command: "binoculars run \(path) --seed \(seed)")
-    try RunWriter.write(result, expectations: [], info: info, scenarioYAML: scenario.yaml, to: directory)
+    try RunWriter.write(result, expectations: [], info: info, scenarioYAML: scenario.yaml, to: OutputDirectory(directory.path))
     return directory
 }
 
