@@ -71,18 +71,19 @@ struct Explore: ParsableCommand {
         let replay = "binoculars replay \(file) --seed \(failure.seed) --swarm\(defectOption.defect.map { " --defect \($0.rawValue)" } ?? "") --trace\(conversation)"
         // As given, relative when `--out` is: the printed commands, and those in the reduced file's header, then name
         // no one machine's absolute path.
-        let directory = [out.hasSuffix("/") ? String(out.dropLast()) : out, scenario.configuration.name, String(failure.seed)].joined(separator: "/")
+        let shown = [out.hasSuffix("/") ? String(out.dropLast()) : out, scenario.configuration.name, String(failure.seed)].joined(separator: "/")
+        let directory = try OutputDirectory.chosen(out).subdirectory([scenario.configuration.name, String(failure.seed)])
         let info = RunInfo(
             scenario: scenario.configuration.name, source: file, seed: failure.seed, variant: nil, command: replay.replacingOccurrences(of: " --trace", with: ""))
-        try RunWriter.write(failure.result, expectations: [], info: info, scenarioYAML: scenario.yaml, to: URL(fileURLWithPath: directory))
+        try RunWriter.write(failure.result, expectations: [], info: info, scenarioYAML: scenario.yaml, to: directory)
         print("""
             \(scenario.configuration.name): \(Self.summary(exploration))
               faults seed \(failure.seed) kept: \(failure.kept.isEmpty ? "none" : failure.kept.joined(separator: ", "))
             \(failure.problems.prefix(10).map { "  " + $0 }.joined(separator: "\n"))
             replay: \(replay)
-            files: \(directory)
+            files: \(shown)
             """)
-        if shrink { try shrinkFailure(base, failure, into: directory) }
+        if shrink { try shrinkFailure(base, failure, into: directory, shown: shown) }
         throw ExitCode(1)
     }
 
@@ -109,10 +110,10 @@ struct Explore: ParsableCommand {
 
     /// Reduces the failing seed's scenario, writes it beside the failing run's files and prints how to run it
     /// again and make it a regression.
-    private func shrinkFailure(_ base: WorldConfiguration, _ failure: SeedVerdict, into directory: String) throws {
+    private func shrinkFailure(_ base: WorldConfiguration, _ failure: SeedVerdict, into directory: OutputDirectory, shown: String) throws {
         let reduced = ReducedScenario(shrinking: failure, of: base, source: file)
-        let path = directory + "/reduced.yaml"
-        try reduced.yaml(path: path).write(toFile: path, atomically: true, encoding: .utf8)
+        let path = shown + "/reduced.yaml"
+        try directory.write(Data(reduced.yaml(path: path).utf8), to: "reduced.yaml")
         let rule = reduced.outcome.verdict.rule.map { ", fails on \($0)" } ?? ""
         print("""
             reduced (\(reduced.outcome.steps.count) steps, \(reduced.outcome.verdict.events) events instead of \(failure.events)\(rule)): \(path)

@@ -39,11 +39,11 @@ struct Report: ParsableCommand {
             throw ExitCode(2)
         }
         let reports = CapacityReport.reports(from: records, precision: precision)
-        let base = URL(fileURLWithPath: out ?? directories[0])
+        let base = try OutputDirectory.chosen(out ?? directories[0])
         for report in reports {
-            let directory = reports.count == 1 ? base : base.appendingPathComponent(report.scenario)
+            let directory = reports.count == 1 ? base.url : base.url.appendingPathComponent(report.scenario)
             do {
-                try report.write(to: directory)
+                try report.write(to: reports.count == 1 ? base : base.subdirectory(report.scenario))
             } catch {
                 StandardError.write("could not write the report to \(directory.path): \(error)\n")
                 throw ExitCode(1)

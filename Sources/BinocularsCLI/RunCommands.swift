@@ -99,6 +99,20 @@ struct Run: AsyncParsableCommand {
     func run() async throws {
         let scenarios = try scenarioFiles.load(variants: true)
         for scenario in scenarios { SizeEstimate.warn(scenario, runs: replications) }
+        let clashes = Self.clashes(scenarios)
+        for clash in clashes { StandardError.write("\(clash)\n") }
+        if !clashes.isEmpty { throw ExitCode(2) }
+        let root = try OutputDirectory.chosen(out)
+        // Each scenario's directory is made before any run, so that a name the output directory cannot take is
+        // an input error (exit 2) and not a run that fails to write after minutes of work.
+        for name in Set(scenarios.map(\.configuration.name)).sorted() {
+            do {
+                _ = try root.subdirectory(name)
+            } catch {
+                StandardError.write("\(error)\n")
+                throw ExitCode(2)
+            }
+        }
         var plans: [RunPlan] = []
         for scenario in scenarios {
             let first = seed ?? scenario.configuration.seed
@@ -106,17 +120,15 @@ struct Run: AsyncParsableCommand {
                 plans.append(RunPlan(scenario: scenario, seed: first &+ UInt64(replication), defect: defectOption.defect))
             }
         }
-        let outcomes = await RunPlan.execute(plans, jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount, out: out)
+        let outcomes = await RunPlan.execute(plans, jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount, out: root)
         StandardOutput.shared.line(RunPlan.table(outcomes))
-        let written = Dictionary(grouping: outcomes.filter { !$0.problems.contains { $0.hasPrefix("could not write") } }) {
-            $0.plan.scenario.configuration.name
-        }
+        let written = Dictionary(grouping: outcomes.filter(\.written)) { $0.plan.scenario.configuration.name }
         for name in written.keys.sorted() {
-            let directory = URL(fileURLWithPath: out).appendingPathComponent(name)
+            let directory = root.url.appendingPathComponent(name)
             do {
                 let records = try (written[name] ?? []).map { try RunRecord.load(directory: $0.directory) }
                 for report in CapacityReport.reports(from: records, precision: precision) {
-                    try report.write(to: directory)
+                    try report.write(to: root.subdirectory(name))
                 }
                 StandardOutput.shared.line("report: \(directory.appendingPathComponent("report.html").path)")
             } catch {
@@ -173,14 +185,51 @@ struct Replay: ParsableCommand {
                 StandardOutput.shared.line(line)
             }
         }
+        let root = try OutputDirectory.chosen(out)
         let lines = ProgressLines(runs: 1)
         lines.started(0, label: plan.label)
-        let outcome = plan.run(out: out, trace: sink, progress: { lines.update(0, $0) })
+        let outcome = plan.run(out: root, trace: sink, progress: { lines.update(0, $0) })
         lines.stop()
         StandardOutput.shared.line(RunPlan.table([outcome]))
         if !outcome.passed {
             StandardError.write("FAILED: \(outcome.problems.joined(separator: "; "))\n")
             throw ExitCode(1)
+        }
+    }
+}
+
+extension Run {
+    /// Scenarios of different files whose names are equal, or differ only in case, would write into one results
+    /// directory (on macOS and Windows the case is ignored), each run over the other's: one message for each,
+    /// at the later file's name.
+    static func clashes(_ scenarios: [Scenario]) -> [String] {
+        var first: [String: Scenario] = [:]
+        var messages: [String] = []
+        for scenario in scenarios {
+            let key = scenario.configuration.name.lowercased()
+            guard let earlier = first[key] else {
+                first[key] = scenario
+                continue
+            }
+            guard earlier.source != scenario.source else { continue }
+            let position = scenario.nameLocation?.description ?? scenario.source
+            messages.append(
+                "\(position): the scenario name \(String(reflecting: scenario.configuration.name)) is also the name of \(String(reflecting: earlier.configuration.name)) in \(earlier.source); their runs would share one results directory (names that differ only in case are one directory on a case-insensitive file system); give one another name"
+            )
+            first[key] = scenario
+        }
+        return messages
+    }
+}
+
+extension OutputDirectory {
+    /// The output directory the user chose; exit status 2 when it cannot be made.
+    static func chosen(_ path: String) throws -> OutputDirectory {
+        do {
+            return try OutputDirectory(path)
+        } catch {
+            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            throw ExitCode(2)
         }
     }
 }

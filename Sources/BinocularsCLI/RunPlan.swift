@@ -23,15 +23,13 @@ struct RunPlan: Sendable {
     }
 
     /// `<out>/<scenario>/<seed>`, or `<out>/<scenario>/<variant>/<seed>` for a variant of a sweep.
-    func directory(out: String) -> URL {
-        var directory = URL(fileURLWithPath: out).appendingPathComponent(scenario.configuration.name)
-        if let variant = scenario.variant { directory.appendPathComponent(variant.directoryName) }
-        return directory.appendingPathComponent(String(seed))
+    var directoryNames: [String] {
+        [scenario.configuration.name] + (scenario.variant.map { [$0.directoryName] } ?? []) + [String(seed)]
     }
 
     /// Runs the world, writes its files, evaluates its expectations.
     func run(
-        out: String, trace: (@Sendable (Instant, Command, Result<Outcome, MonitoringError>) -> Void)? = nil,
+        out: OutputDirectory, trace: (@Sendable (Instant, Command, Result<Outcome, MonitoringError>) -> Void)? = nil,
         progress: (@Sendable (World.RunProgress) -> Void)? = nil
     ) -> RunOutcome {
         var configuration = swarm ? Swarm.configuration(scenario.configuration, seed: seed).0 : scenario.configuration
@@ -60,21 +58,22 @@ struct RunPlan: Sendable {
         var problems = checked.filter { !$0.held }.map(\.message)
         let broken = Explorer.problems(of: result)
         if !broken.isEmpty { problems.insert("broken: \(broken.prefix(3).joined(separator: " | "))", at: 0) }
-        let directory = directory(out: out)
         let info = RunInfo(
             scenario: configuration.name, source: scenario.source, seed: seed, variant: scenario.variant,
             command: replayCommand.replacingOccurrences(of: " --trace", with: ""))
+        let shown = directoryNames.reduce(out.url) { $0.appendingPathComponent($1) }
         do {
+            let directory = try out.subdirectory(directoryNames)
             try RunWriter.write(result, expectations: expectations, info: info, scenarioYAML: scenario.yaml, to: directory)
         } catch {
-            problems.append("could not write results to \(directory.path): \(error)")
+            problems.append("\(RunOutcome.notWritten) to \(shown.path): \(error)")
         }
-        return RunOutcome(plan: self, result: result, problems: problems, directory: directory.path)
+        return RunOutcome(plan: self, result: result, problems: problems, directory: shown.path)
     }
 
     /// Runs plans across `jobs` workers; results come back in plan order. A progress line goes to stderr every
     /// five seconds while they run.
-    static func execute(_ plans: [RunPlan], jobs: Int, out: String) async -> [RunOutcome] {
+    static func execute(_ plans: [RunPlan], jobs: Int, out: OutputDirectory) async -> [RunOutcome] {
         let lines = ProgressLines(runs: plans.count)
         defer { lines.stop() }
         return await withTaskGroup(of: (Int, RunOutcome).self) { group in
@@ -130,6 +129,9 @@ struct RunOutcome: Sendable {
     var problems: [String]
     var directory: String
     var passed: Bool { problems.isEmpty }
+    var written: Bool { !problems.contains { $0.hasPrefix(Self.notWritten) } }
+
+    static let notWritten = "could not write results"
 }
 
 /// The process's peak resident memory, in bytes (Linux reports kilobytes).

@@ -74,13 +74,14 @@ public struct CapacityReport: Sendable {
     /// Writes the report's files into `directory`: the deterministic ones (`report.html`, `report.md`,
     /// `summary.json`, `tables/`, `charts/`), byte-identical for the same runs, and the wall-clock ones apart
     /// (`timing.md`, `timing.json`, `tables/timing.csv`).
-    public func write(to directory: URL) throws {
+    public func write(to directory: OutputDirectory) throws {
         try document().write(to: directory, summary: summary())
         let timing = timing()
-        try Data(MarkdownRenderer.render(timing).utf8).write(to: directory.appendingPathComponent("timing.md"))
-        try RunWriter.encode(summary(of: KeyFigure.wallClock)).write(to: directory.appendingPathComponent("timing.json"))
+        try directory.write(Data(MarkdownRenderer.render(timing).utf8), to: "timing.md")
+        try directory.write(RunWriter.encode(summary(of: KeyFigure.wallClock)), to: "timing.json")
+        let tables = try directory.subdirectory("tables")
         for table in timing.tables {
-            try Data(table.csv.utf8).write(to: directory.appendingPathComponent("tables").appendingPathComponent(table.file + ".csv"))
+            try tables.write(Data(table.csv.utf8), to: table.file + ".csv")
         }
     }
 

@@ -86,21 +86,21 @@ public struct ReportDocument: Sendable {
     }
 
     /// Writes `report.html`, `report.md`, `summary.json`, `tables/*.csv` and `charts/*.svg` into `directory`.
-    public func write(to directory: URL, summary: some Encodable) throws {
-        try FileManager.default.createDirectory(at: directory.appendingPathComponent("tables"), withIntermediateDirectories: true)
-        try FileManager.default.createDirectory(at: directory.appendingPathComponent("charts"), withIntermediateDirectories: true)
+    public func write(to directory: OutputDirectory, summary: some Encodable) throws {
+        let tablesDirectory = try directory.subdirectory("tables")
+        let chartsDirectory = try directory.subdirectory("charts")
         for chart in charts {
             guard let id = chart.firstMatch(of: /id="([^"]+)"/)?.1 else { continue }
             // A chart on its own carries its style, for a slide or a README.
             let standalone = chart.replacingOccurrences(of: "</title>", with: "</title>\n<style>\(HTMLRenderer.chartStyle)</style>", options: [], range: chart.range(of: "</title>"))
-            try Data(standalone.utf8).write(to: directory.appendingPathComponent("charts").appendingPathComponent("\(id).svg"))
+            try chartsDirectory.write(Data(standalone.utf8), to: "\(id).svg")
         }
-        try Data(HTMLRenderer.render(self).utf8).write(to: directory.appendingPathComponent("report.html"))
-        try Data(MarkdownRenderer.render(self).utf8).write(to: directory.appendingPathComponent("report.md"))
-        try RunWriter.encode(summary).write(to: directory.appendingPathComponent("summary.json"))
+        try directory.write(Data(HTMLRenderer.render(self).utf8), to: "report.html")
+        try directory.write(Data(MarkdownRenderer.render(self).utf8), to: "report.md")
+        try directory.write(RunWriter.encode(summary), to: "summary.json")
         var written = Set<String>()
         for table in tables where written.insert(table.file).inserted {
-            try Data(table.csv.utf8).write(to: directory.appendingPathComponent("tables").appendingPathComponent(table.file + ".csv"))
+            try tablesDirectory.write(Data(table.csv.utf8), to: table.file + ".csv")
         }
     }
 }

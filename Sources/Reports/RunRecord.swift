@@ -48,6 +48,10 @@ extension RunRecord {
             }
         }
         let info = try decode(RunInfo.self, RunInfo.fileName)
+        // A report writes into a directory named after the scenario, and run.json may come from other hands.
+        if let problem = FileName.problem(info.scenario) {
+            throw RunRecordError(description: "\(directory)/\(RunInfo.fileName): the scenario \(String(reflecting: info.scenario)) cannot name a directory (\(FileName.allowed)): it \(problem)")
+        }
         let summary = try decode(RunSummary.self, "summary.json")
         let timing = try? decode(RunTiming.self, "timing.json")
         let seriesText = String(decoding: try data("series.csv"), as: UTF8.self)

@@ -6,20 +6,16 @@ import Simulation
 /// Writes a run's files into its directory: the deterministic `summary.json`, `history.jsonl`, `series.csv`,
 /// `latency-distribution.csv`, `run.json`, `scenario.yaml` and `report.md`, and the wall-clock `timing.json`.
 public enum RunWriter {
-    /// Writes every file of one run; returns the directory.
-    @discardableResult
-    public static func write(_ result: RunResult, expectations: [ExpectationOutcome], info: RunInfo, scenarioYAML: String, to directory: URL) throws -> URL {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        try encode(result.summary).write(to: directory.appendingPathComponent("summary.json"))
-        try encode(result.timing).write(to: directory.appendingPathComponent("timing.json"))
-        try encode(info).write(to: directory.appendingPathComponent(RunInfo.fileName))
-        try Data(scenarioYAML.utf8).write(to: directory.appendingPathComponent("scenario.yaml"))
-        try historyLines(result.history).write(to: directory.appendingPathComponent("history.jsonl"))
-        try Data(seriesCSV(result.intervals).utf8).write(to: directory.appendingPathComponent("series.csv"))
-        try Data(distributionCSV(result.latencyDistribution).utf8).write(to: directory.appendingPathComponent("latency-distribution.csv"))
-        try Data(MarkdownReport.render(result, expectations: expectations, command: info.command).utf8)
-            .write(to: directory.appendingPathComponent("report.md"))
-        return directory
+    /// Writes every file of one run into `directory`.
+    public static func write(_ result: RunResult, expectations: [ExpectationOutcome], info: RunInfo, scenarioYAML: String, to directory: OutputDirectory) throws {
+        try directory.write(encode(result.summary), to: "summary.json")
+        try directory.write(encode(result.timing), to: "timing.json")
+        try directory.write(encode(info), to: RunInfo.fileName)
+        try directory.write(Data(scenarioYAML.utf8), to: "scenario.yaml")
+        try directory.write(historyLines(result.history), to: "history.jsonl")
+        try directory.write(Data(seriesCSV(result.intervals).utf8), to: "series.csv")
+        try directory.write(Data(distributionCSV(result.latencyDistribution).utf8), to: "latency-distribution.csv")
+        try directory.write(Data(MarkdownReport.render(result, expectations: expectations, command: info.command).utf8), to: "report.md")
     }
 
     /// Pretty JSON with sorted keys, so equal values give equal bytes.

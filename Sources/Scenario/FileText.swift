@@ -16,6 +16,21 @@ enum FileText {
         }
     }
 
+    /// At most `limit` of the file's first bytes, with the same plain messages as `read`.
+    static func data(_ path: String, expected: String, upTo limit: Int) throws(ScenarioError) -> Data {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw ScenarioError(file: path, line: 0, column: 0, message: "is a directory, expected \(expected)")
+        }
+        do {
+            let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
+            defer { try? handle.close() }
+            return try handle.read(upToCount: limit) ?? Data()
+        } catch {
+            throw ScenarioError(file: path, line: 0, column: 0, message: "cannot be read: \(reason(error, path: path))")
+        }
+    }
+
     /// Why reading failed, in words: the system's message for the underlying error number when there is one.
     static func reason(_ error: any Error, path: String) -> String {
         let nsError = error as NSError

@@ -12,6 +12,8 @@ public struct Scenario: Sendable {
     public var variant: Variant?
     /// The scenario as YAML: the file's text, or for a variant the file with the variant's values in place.
     public var yaml: String
+    /// Where the file gives the scenario's name, for an error about the name (two scenarios sharing a directory).
+    public var nameLocation: SourceLocation?
 
     public init(configuration: WorldConfiguration, expectations: [Expectation], source: String, variant: Variant? = nil, yaml: String = "") {
         self.configuration = configuration
@@ -38,8 +40,53 @@ public enum ScenarioLoader {
         try parseVariants(read(path), path: path)
     }
 
+    /// The most bytes a scenario file may have: fifty times the largest shipped scenario, and little enough that
+    /// reading a file, whatever it is (`/dev/zero`), never takes more memory than this.
+    public static let fileBytesMaximum = 1 << 20
+
+    /// The most values (scalars, lists and mappings) a file may hold once each alias (`*name`) is replaced by what
+    /// it names: far above any real scenario, and low enough that a file of nested aliases, each naming ten of the
+    /// one before (a "billion laughs"), is refused before it is read for ever.
+    public static let valuesMaximum = 100_000
+
+    /// The most values all the variants of a sweep may hold together: each variant is a file read and written out
+    /// whole, so a hundred values of each of two parameters are fine on a file of 200 values, not of 100,000.
+    public static let sweepValuesMaximum = 2_000_000
+
     private static func read(_ path: String) throws(ScenarioError) -> String {
-        try FileText.read(path, expected: "a scenario file (.yaml)")
+        // One byte past the limit is enough to know the file is too long.
+        let data = try FileText.data(path, expected: "a scenario file (.yaml)", upTo: fileBytesMaximum + 1)
+        return try text(of: data, path: path)
+    }
+
+    /// The bytes of a scenario file as text. A byte that is not UTF-8 is reported at its line and column, like any
+    /// other mistake in the file, rather than as a file that cannot be read; so is a file longer than
+    /// `fileBytesMaximum`, at the first byte past it.
+    public static func text(of data: Data, path: String) throws(ScenarioError) -> String {
+        if data.count > fileBytesMaximum {
+            let (line, column) = position(ofCharacter: Int.max, in: String(decoding: data.prefix(fileBytesMaximum), as: UTF8.self))
+            throw ScenarioError(
+                file: path, line: line, column: column, message: "the file goes on past \(fileBytesMaximum) bytes, the most a scenario file may have")
+        }
+        var line = 1
+        var column = 1
+        var iterator = data.makeIterator()
+        var decoder = UTF8()
+        while true {
+            switch decoder.decode(&iterator) {
+            case .scalarValue(let scalar):
+                if scalar == "\n" {
+                    line += 1
+                    column = 1
+                } else {
+                    column += 1
+                }
+            case .emptyInput:
+                return String(decoding: data, as: UTF8.self)
+            case .error:
+                throw ScenarioError(file: path, line: line, column: column, message: "expected text in UTF-8, found a byte that is not")
+            }
+        }
     }
 
     /// Decodes the text of a scenario file into one scenario per variant of its sweep (see `loadVariants`).
@@ -70,10 +117,18 @@ public enum ScenarioLoader {
                 message: "the file is empty; expected a mapping with the keys \(ScenarioKeys.scenarioRequired.joined(separator: ", "))")
         }
         let reader = ScenarioReader(file: path)
+        var budget = valuesMaximum
+        if let node = overflow(root, budget: &budget) {
+            throw ScenarioError(
+                at: reader.location(of: node),
+                "the file holds more than \(valuesMaximum) values once each alias (*name) is replaced by what it names; the count passes the limit here")
+        }
         var sweep: [SweepParameter]?
+        var sweepNode: YAMLNode?
         var baseRoot = root
-        if case .mapping(let mapping) = root, let sweepNode = mapping["sweep"] {
-            sweep = reader.sweep(sweepNode)
+        if case .mapping(let mapping) = root, let node = mapping["sweep"] {
+            sweepNode = node
+            sweep = reader.sweep(node)
             baseRoot = .mapping(.init(mapping.filter { $0.key.scalar?.string != "sweep" }.map { ($0.key, $0.value) }, mapping.tag, mapping.style, mapping.mark))
         }
         let decoded = reader.scenario(baseRoot)
@@ -81,8 +136,18 @@ public enum ScenarioLoader {
         guard case let (configuration, expectations)? = decoded else {
             throw ScenarioError(file: path, line: 1, column: 1, message: "expected a mapping at the top level of the scenario")
         }
-        let base = Scenario(configuration: configuration, expectations: expectations, source: path, yaml: text)
-        guard let sweep else { return (base, []) }
+        var base = Scenario(configuration: configuration, expectations: expectations, source: path, yaml: text)
+        if case .mapping(let mapping) = root, let nameNode = mapping["name"] { base.nameLocation = reader.location(of: nameNode) }
+        guard let sweep, let sweepNode else { return (base, []) }
+        let variantCount = sweep.map(\.count).reduce(1, *)
+        var variantBudget = valuesMaximum
+        _ = overflow(baseRoot, budget: &variantBudget)
+        let values = valuesMaximum - variantBudget
+        guard variantCount * values <= sweepValuesMaximum else {
+            throw ScenarioError(
+                at: reader.location(of: sweepNode),
+                "the sweep makes \(variantCount) variants of a file of \(values) values, more than \(sweepValuesMaximum) values in all; sweep fewer values")
+        }
         var variants: [Scenario] = []
         for combination in combinations(sweep.map(\.count)) {
             var variantRoot = baseRoot
@@ -96,10 +161,34 @@ public enum ScenarioLoader {
             let variant = Variant(settings: settings)
             let header = "# \(configuration.name), variant \(variant.title) of the sweep in \(path)\n"
             let yaml = header + ((try? Yams.serialize(node: variantRoot, width: -1)) ?? "")
-            variants.append(Scenario(configuration: configuration, expectations: expectations, source: path, variant: variant, yaml: yaml))
+            var scenario = Scenario(configuration: configuration, expectations: expectations, source: path, variant: variant, yaml: yaml)
+            scenario.nameLocation = base.nameLocation
+            variants.append(scenario)
         }
+        reader.checkDirectoryNames(variants.compactMap(\.variant), at: sweepNode)
         if let error = combined(reader.errors) { throw error }
         return (base, variants)
+    }
+
+    /// The node at which a walk of `node`, each alias followed, has met more than `budget` values; nil when it
+    /// meets no more. The walk stops there, so it costs at most `budget` steps whatever the aliases multiply to.
+    static func overflow(_ node: YAMLNode, budget: inout Int) -> YAMLNode? {
+        budget -= 1
+        if budget < 0 { return node }
+        switch node {
+        case .scalar, .alias:
+            return nil
+        case .mapping(let mapping):
+            for (key, value) in mapping {
+                if let found = overflow(key, budget: &budget) ?? overflow(value, budget: &budget) { return found }
+            }
+            return nil
+        case .sequence(let sequence):
+            for item in sequence {
+                if let found = overflow(item, budget: &budget) { return found }
+            }
+            return nil
+        }
     }
 
     /// Every combination of one index per parameter, the last parameter varying fastest.

@@ -46,7 +46,7 @@ extension ScenarioReader {
             return nil
         }
         var world = WorldConfiguration(name: "", duration: .seconds(1), queues: [], channels: [], agentGroups: [], supervisorGroups: [])
-        read(fields, "name", into: &world.name, name)
+        read(fields, "name", into: &world.name, fileName)
         read(fields, "seed", into: &world.seed, seed)
         let duration = fields["duration"].flatMap { positiveTimeSpan($0, "duration") }
         world.duration = duration ?? world.duration
@@ -55,6 +55,15 @@ extension ScenarioReader {
             report("warmUp must be shorter than duration (\(ScalarSyntax.format(duration))), found \(Self.found(node))", at: node)
         }
         read(fields, "reportingInterval", into: &world.reportingInterval, positiveTimeSpan)
+        // Each reporting interval keeps a row of figures for the whole run: their number is bounded, not just
+        // the duration, so that `duration: 100000h` with `reportingInterval: 1ms` is refused rather than run.
+        if let duration, let node = fields["reportingInterval"] ?? fields["duration"],
+            duration.nanoseconds / max(world.reportingInterval.nanoseconds, 1) > Limits.reportingIntervals
+        {
+            report(
+                "duration \(ScalarSyntax.format(duration)) in reporting intervals of \(ScalarSyntax.format(world.reportingInterval)) makes more than \(Limits.reportingIntervals) intervals; make reportingInterval longer",
+                at: node)
+        }
         read(fields, "serviceLevelThreshold", into: &world.serviceLevelThreshold, positiveTimeSpan)
         read(fields, "shortAbandonThreshold", into: &world.shortAbandonThreshold, timeSpan)
         read(fields, "engine", into: &world.engine, engine)
@@ -79,6 +88,8 @@ extension ScenarioReader {
                 supervisorGroup($0, $1, queueNames: queueNames, agentGroupNames: agentGroupNames)
             }
         }
+        checkTotal(fields["agentGroups"], "agentGroups", of: "agents", maximum: Limits.agents)
+        checkTotal(fields["supervisorGroups"], "supervisorGroups", of: "supervisors", maximum: Limits.supervisors)
         read(fields, "network", into: &world.network, network)
         read(fields, "contention", into: &world.contention) { contention($0, $1, duration: duration) }
         read(fields, "cluster", into: &world.cluster) { cluster($0, $1, duration: duration) }
@@ -118,6 +129,23 @@ extension ScenarioReader {
             }
         }
         return names
+    }
+
+    /// Reports the `count` at which the groups of a list together pass `maximum`: each group is bounded, and so
+    /// is their sum, or a file of thousands of groups could still ask for billions of people.
+    func checkTotal(_ node: YAMLNode?, _ path: String, of what: String, maximum: Int) {
+        guard case .sequence(let items)? = node else { return }
+        var total = 0
+        for (index, item) in items.enumerated() {
+            guard case .mapping(let mapping) = item, let count = mapping["count"], let text = count.scalar?.string,
+                let value = ScalarSyntax.integer(text), value > 0
+            else { continue }
+            total += min(value, maximum + 1)
+            if total > maximum {
+                report("\(path)[\(index)].count brings the \(what) of all groups past \(maximum), the most a scenario may have", at: count)
+                return
+            }
+        }
     }
 
     /// A name that must be one of `names`; any name is accepted when `names` is unknown (nil).
@@ -475,6 +503,10 @@ extension ScenarioReader {
 enum Limits {
     static let agentsPerGroup = 1_000_000
     static let supervisorsPerGroup = 100_000
+    /// Agents and supervisors of all groups together.
+    static let agents = 1_000_000
+    static let supervisors = 100_000
+    static let reportingIntervals = 100_000
     static let nodes = 64
     static let pendingEvents = 500_000_000
     static let historyOperations = 50_000_000

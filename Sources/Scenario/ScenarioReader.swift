@@ -139,6 +139,17 @@ final class ScenarioReader {
         return text
     }
 
+    /// A name that becomes part of a file or directory name: `FileName`'s rule, so that no file can make the tool
+    /// write outside the directory it was given.
+    func fileName(_ node: YAMLNode, _ path: String) -> String? {
+        guard let text = name(node, path) else { return nil }
+        if let problem = FileName.problem(text) {
+            report("expected a name of \(FileName.allowed) (\(path) names a results directory), found \(Self.found(node)), which \(problem)", at: node)
+            return nil
+        }
+        return text
+    }
+
     func bool(_ node: YAMLNode, _ path: String) -> Bool? {
         guard let text = text(node, expected: "true or false") else { return nil }
         switch text {

@@ -73,6 +73,9 @@ enum SweepKeys {
     static let parametersMaximum = 2
     /// At most this many values of one parameter.
     static let valuesMaximum = 100
+    /// The longest directory name of a variant: room for the `load-` and `.svg` a chart named after it adds,
+    /// inside the 255 bytes a file system allows.
+    static let directoryNameMaximum = 200
 }
 
 extension ScenarioReader {
@@ -147,6 +150,32 @@ extension ScenarioReader {
             return false
         }
         return true
+    }
+
+    /// Each variant writes into a directory named after it (`directoryName`); reports, at the sweep, a name too
+    /// long for a file system, one starting with `.`, and two variants that would share a directory: their names
+    /// are equal once reduced to the characters a directory name keeps, or differ only in case, which a
+    /// case-insensitive file system (macOS, Windows) does not tell apart.
+    func checkDirectoryNames(_ variants: [Variant], at node: YAMLNode) {
+        var seen: [String: Variant] = [:]
+        for variant in variants {
+            let name = variant.directoryName
+            if name.count > SweepKeys.directoryNameMaximum {
+                report("variant \(variant.title) would write to a directory whose name has \(name.count) characters, more than \(SweepKeys.directoryNameMaximum); shorten the parameter's name or its values", at: node)
+                return
+            }
+            if name.hasPrefix(".") {
+                report("variant \(variant.title) would write to a hidden directory \(String(reflecting: name)); a parameter's name must not start with .", at: node)
+                return
+            }
+            if let earlier = seen[name.lowercased()] {
+                report(
+                    "variants \(earlier.title) and \(variant.title) would write to one directory (\(String(reflecting: earlier.directoryName)) and \(String(reflecting: name)): directory names keep only letters, digits, ., = and -, and some file systems ignore case); give the values names that differ otherwise",
+                    at: node)
+                return
+            }
+            seen[name.lowercased()] = variant
+        }
     }
 
     /// The file's tree with the parameter set to its `index`-th value, and that value's setting; nil after

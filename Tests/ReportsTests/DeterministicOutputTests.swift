@@ -16,7 +16,7 @@ private func runAndWrite(seed: UInt64) throws -> URL {
     result.timing.wallSeconds = Double.random(in: 1...2)
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("binoculars-\(UUID().uuidString)")
     let info = RunInfo(scenario: configuration.name, source: path, seed: seed, variant: nil, command: "binoculars run \(path) --seed \(seed)")
-    try RunWriter.write(result, expectations: [], info: info, scenarioYAML: scenario.yaml, to: directory)
+    try RunWriter.write(result, expectations: [], info: info, scenarioYAML: scenario.yaml, to: OutputDirectory(directory.path))
     return directory
 }
 
@@ -104,7 +104,7 @@ struct AbsentKPITests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("binoculars-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
         let info = RunInfo(scenario: "no-agents", source: "no-agents.yaml", seed: 2, variant: nil, command: "binoculars run no-agents.yaml")
-        try RunWriter.write(result, expectations: [], info: info, scenarioYAML: "", to: directory)
+        try RunWriter.write(result, expectations: [], info: info, scenarioYAML: "", to: OutputDirectory(directory.path))
 
         let summary = try String(contentsOf: directory.appendingPathComponent("summary.json"), encoding: .utf8)
         #expect(summary.contains("\"serviceLevel\" : 0,"))

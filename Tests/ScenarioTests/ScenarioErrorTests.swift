@@ -149,6 +149,18 @@ struct ScenarioErrorTests {
         #expect(try ScenarioLoader.parse(Self.scenario(tail: ["seed: 18446744073709551615"]), path: Self.path).configuration.seed == .max)
     }
 
+    @Test("the agents and supervisors of all groups together, and the reporting intervals of a run, are bounded too")
+    func totals() throws {
+        let groups = (0..<3).map { "  - {name: g\($0), count: 400_000, queues: [Support]}" }
+        let agents = try #require(Self.error(Self.scenario(tail: ["agentGroups:"] + groups).replacingOccurrences(of: "agentGroups:\n  - name: team-a\n    count: 1\n    queues: [Support]\n", with: "")))
+        #expect(agents.description == "Scenarios/x.yaml:14:23: agentGroups[2].count brings the agents of all groups past 1000000, the most a scenario may have")
+        let supervisors = try #require(Self.error(Self.scenario(supervisorGroupLines: ["  - {name: floor, count: 100_000}"])))
+        #expect(supervisors.description == "Scenarios/x.yaml:15:26: supervisorGroups[1].count brings the supervisors of all groups past 100000, the most a scenario may have")
+        let intervals = try #require(Self.error(Self.scenario(tail: ["reportingInterval: 30ms"])))
+        #expect(intervals.description == "Scenarios/x.yaml:15:20: duration 1h in reporting intervals of 30ms makes more than 100000 intervals; make reportingInterval longer")
+        #expect(throws: Never.self) { try ScenarioLoader.parse(Self.scenario(tail: ["reportingInterval: 36ms"]), path: Self.path) }
+    }
+
     @Test("a missing required key is reported at the mapping that lacks it")
     func missingKey() throws {
         let text = Self.scenario().replacingOccurrences(of: "    count: 1\n    queues", with: "    queues")

@@ -33,17 +33,16 @@ enum ReportFixture {
                 var result = world.run()
                 result.timing.wallSeconds = 1
                 result.timing.eventsPerSecond = Double(result.summary.events)
-                let directory = out.appendingPathComponent(configuration.name).appendingPathComponent(scenario.variant!.directoryName)
-                    .appendingPathComponent(String(seed))
+                let directory = try OutputDirectory(out.path).subdirectory([configuration.name, scenario.variant!.directoryName, String(seed)])
                 let info = RunInfo(scenario: configuration.name, source: path, seed: seed, variant: scenario.variant, command: "binoculars replay \(path) --seed \(seed)")
                 let outcomes = scenario.expectations.evaluate(result.summary).map { ExpectationOutcome(held: $0.held, message: $0.message) }
                 try RunWriter.write(result, expectations: outcomes, info: info, scenarioYAML: scenario.yaml, to: directory)
-                records.append(try RunRecord.load(directory: directory.path))
+                records.append(try RunRecord.load(directory: directory.url.path))
             }
         }
         let reportDirectory = out.appendingPathComponent("supervisor-sweep")
         for report in CapacityReport.reports(from: records, precision: 0.05) {
-            try report.write(to: reportDirectory)
+            try report.write(to: OutputDirectory(reportDirectory.path))
         }
         return reportDirectory
     }
