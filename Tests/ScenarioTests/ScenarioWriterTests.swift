@@ -14,6 +14,12 @@ struct ScenarioWriterTests {
         }
     }()
 
+    @Test("The shipped scenarios were found, so the round trip below is not run over an empty list")
+    func shippedFound() {
+        #expect(Self.shipped.count >= 14, "found \(Self.shipped.count) files: is the path to Scenarios/ right?")
+        #expect(Self.shipped.contains { $0.hasSuffix("/faults/partition-stop-races.yaml") })
+    }
+
     @Test("Every shipped scenario, written back as YAML, reads back to the same configuration", arguments: shipped)
     func roundTrip(path: String) throws {
         let original = try ScenarioLoader.load(path: path).configuration

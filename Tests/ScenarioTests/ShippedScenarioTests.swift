@@ -18,6 +18,12 @@ struct ShippedScenarioTests {
         }
     }()
 
+    @Test("the scenario files were found, so the decoding test below is not run over an empty list")
+    func scenarioFilesFound() {
+        #expect(Self.scenarioFiles.count >= 20, "found \(Self.scenarioFiles.count) files: is the path to Scenarios/ right?")
+        #expect(Self.scenarioFiles.contains { $0.hasSuffix("Scenarios/ci/steady-day.yaml") })
+    }
+
     @Test("every scenario file in Scenarios/ decodes without error", arguments: scenarioFiles)
     func decodes(path: String) {
         #expect(throws: Never.self) { try ScenarioLoader.load(path: path) }
