@@ -233,4 +233,24 @@ struct PersistenceGoldenTests {
         try refused({ $0["users"] = ($0["users"] as! [Any]) + [($0["users"] as! [Any])[0]] }, mentioning: "appears twice")
         try refused({ $0["conversations"] = Array(($0["conversations"] as! [Any]).dropFirst()) }, mentioning: "dense from 1")
     }
+
+    @Test("M19 a snapshot whose panels and sessions disagree is refused, in both directions")
+    func panelsAgreeWithSessions() throws {
+        var centre = Centre()
+        let (id, _) = centre.inProgress()
+        _ = try centre.session(id, by: Centre.alice)
+        let snapshot = try JSONSerialization.jsonObject(with: try JSON.data(centre.engine.snapshot())) as! [String: Any]
+        let alice = (snapshot["users"] as! [[String: Any]]).firstIndex { $0["id"] as? Int == 1 }!
+        func refused(_ sessions: [[String: Any]], mentioning message: String) throws {
+            var corrupt = snapshot
+            var users = corrupt["users"] as! [[String: Any]]
+            users[alice]["monitoringSessions"] = sessions
+            corrupt["users"] = users
+            let text = String(decoding: try JSONSerialization.data(withJSONObject: corrupt), as: UTF8.self)
+            expectRefused(EngineSnapshot.self, text, mentioning: message)
+        }
+        try refused([["conversation": 1, "token": 1], ["conversation": 1, "token": 9]], mentioning: "which it does not hold (M19)")
+        try refused([["conversation": 1, "token": 1], ["conversation": 7, "token": 1]], mentioning: "which it does not hold (M19)")
+        try refused([], mentioning: "panel does not list it (M19)")
+    }
 }

@@ -46,6 +46,30 @@ extension EngineSnapshot: Codable {
             throw c.invalid(
                 "conversations", "conversation at \(index) has id \(conversation.id); conversation ids are dense from 1")
         }
+        // M19: a user's panel lists exactly the sessions the user holds, which the views index into.
+        for user in users {
+            for session in user.monitoringSessions {
+                let held = session.conversation.rawValue >= 1 && session.conversation.rawValue <= UInt64(conversations.count)
+                    ? conversations[Int(session.conversation.rawValue - 1)].activeSession : nil
+                guard held?.id == session, held?.supervisor == user.id else {
+                    throw c.invalid("users", "\(user.id) lists \(session), which it does not hold (M19)")
+                }
+            }
+        }
+        let holders = Set(users.flatMap { user in user.monitoringSessions.map { SessionKey(user: user.id, session: $0) } })
+        for conversation in conversations {
+            if let active = conversation.activeSession,
+                !holders.contains(SessionKey(user: active.supervisor, session: active.id))
+            {
+                throw c.invalid(
+                    "conversations", "\(active.id) is active but \(active.supervisor)'s panel does not list it (M19)")
+            }
+        }
+    }
+
+    private struct SessionKey: Hashable {
+        var user: UserID
+        var session: SessionID
     }
 
     public func encode(to encoder: any Encoder) throws {
