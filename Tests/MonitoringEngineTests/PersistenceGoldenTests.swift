@@ -254,3 +254,76 @@ struct PersistenceGoldenTests {
         try refused([], mentioning: "panel does not list it (M19)")
     }
 }
+
+/// Random damage to a snapshot's JSON: a field removed, a number made negative or huge, a value
+/// replaced by one of another type, an array element dropped or repeated.
+private struct Damage {
+    var state: UInt64
+
+    mutating func next(_ bound: Int) -> Int {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return Int((z ^ (z >> 31)) % UInt64(bound))
+    }
+
+    mutating func damage(_ value: Any, depth: Int = 0) -> Any {
+        if var object = value as? [String: Any], !object.isEmpty {
+            let key = object.keys.sorted()[next(object.count)]
+            if depth > 0 && next(6) == 0 {
+                object.removeValue(forKey: key)
+            } else {
+                object[key] = damage(object[key]!, depth: depth + 1)
+            }
+            return object
+        }
+        if var array = value as? [Any], !array.isEmpty {
+            let index = next(array.count)
+            switch next(6) {
+            case 0: array.remove(at: index)
+            case 1: array.append(array[index])
+            default: array[index] = damage(array[index], depth: depth + 1)
+            }
+            return array
+        }
+        let replacements: [Any] = [-1, 0, 1, 7, 4_294_967_296, 1e30, "x", "", true, NSNull(), [Any](), [String: Any]()]
+        return replacements[next(replacements.count)]
+    }
+}
+
+@Suite("The persistence format: damaged snapshots")
+struct PersistenceDamageTests {
+    @Test("A damaged snapshot either fails to decode or loads into an engine that reports its invariants; nothing traps")
+    func damagedSnapshots() throws {
+        var centre = Centre()
+        let (first, anna) = centre.inProgress()
+        let (second, _) = centre.inProgress(agent: Centre.agentBen)
+        let stopped = try centre.session(first, by: Centre.alice, agent: anna)
+        centre.must(.stopMonitoring(stopped.id, by: Centre.alice, from: .details))
+        _ = try centre.session(first, by: Centre.bob)
+        _ = try centre.session(second, by: Centre.carol)
+        centre.must(.endConversation(second))
+        let original = try JSONSerialization.jsonObject(with: try JSON.data(centre.engine.snapshot()))
+        var damage = Damage(state: 2026)
+        var decoded = 0
+        for _ in 0..<400 {
+            var value = original
+            for _ in 0...damage.next(3) { value = damage.damage(value) }
+            let bytes = try JSONSerialization.data(withJSONObject: value)
+            guard let snapshot = try? JSONDecoder().decode(EngineSnapshot.self, from: bytes) else { continue }
+            decoded += 1
+            var engine = MonitoringEngine(configuration: centre.engine.configuration, snapshot: snapshot)
+            _ = engine.checkAllInvariants()
+            let again = engine.snapshot()
+            let stable = MonitoringEngine(configuration: centre.engine.configuration, snapshot: again).snapshot() == again
+            #expect(stable, "a loaded snapshot saves and loads again unchanged")
+            for id in [first, second] {
+                engine.execute(.startMonitoring(id, supervisor: Centre.alice, agent: nil, via: .interactions), at: .seconds(2_000))
+                for user in snapshot.users { _ = engine.panel(of: user.id) }
+            }
+            engine.execute(.expireLeases, at: .seconds(9_000))
+        }
+        #expect(decoded > 0, "some damage (a changed name or instant) still decodes")
+    }
+}
