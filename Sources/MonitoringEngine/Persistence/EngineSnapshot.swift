@@ -49,8 +49,8 @@ extension EngineSnapshot: Codable {
         // M19: a user's panel lists exactly the sessions the user holds, which the views index into.
         for user in users {
             for session in user.monitoringSessions {
-                let held = session.conversation.rawValue >= 1 && session.conversation.rawValue <= UInt64(conversations.count)
-                    ? conversations[Int(session.conversation.rawValue - 1)].activeSession : nil
+                let index = Int(clamping: session.conversation.rawValue) - 1
+                let held = conversations.indices.contains(index) ? conversations[index].activeSession : nil
                 guard held?.id == session, held?.supervisor == user.id else {
                     throw c.invalid("users", "\(user.id) lists \(session), which it does not hold (M19)")
                 }
