@@ -19,6 +19,8 @@ private struct Reload {
 
     init() throws {
         var centre = Centre()
+        // Alice is given her role again, so the original engine lists her after Bob and Carol among its holders.
+        centre.must(.assignRoles(Centre.alice, [Centre.supervisorRole]))
         let (first, _) = centre.inProgress()
         let (second, _) = centre.inProgress(agent: Centre.agentBen)
         let (third, _) = centre.inProgress(agent: Centre.agentCleo)
@@ -127,6 +129,19 @@ struct PersistenceReloadTests {
         // Carol's session started first but was renewed: Bob's lease is due before hers.
         #expect(ended == [reload.bobSession.id, reload.carolSession.id])
         #expect(reload.reloaded.events.map(\.instant) == reload.reloaded.events.map(\.instant).sorted())
+    }
+
+    @Test("M18 a redefined role revokes its holders' sessions in user id order, before and after a reload")
+    func roleHoldersInIDOrder() throws {
+        var reload = try Reload()
+        reload.both(.stopMonitoring(reload.carolSession.id, by: Centre.carol, from: .details))
+        _ = reload.both(.startMonitoring(reload.renewed, supervisor: Centre.alice, agent: nil, via: .interactions))
+        reload.both(.defineRole(Role(id: Centre.supervisorRole, name: "Viewer", permissions: [.conversationMessageView])))
+        let revoked = reload.reloaded.events.compactMap { record -> UserID? in
+            guard case .monitoringEnded(_, let supervisor, .accessRevoked) = record.event else { return nil }
+            return supervisor
+        }
+        #expect(revoked == [Centre.alice, Centre.bob])
     }
 
     @Test("A reloaded engine continues a run with the same outcomes, events and deliveries")
