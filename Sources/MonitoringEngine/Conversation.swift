@@ -46,7 +46,7 @@ public enum DisconnectType: String, Sendable, Codable {
 }
 
 /// One participant of a conversation: the customer, an agent, or a monitoring supervisor.
-public struct Participant: Hashable, Sendable {
+public struct Participant: Hashable, Sendable, Codable {
     public var id: ParticipantID
     public var purpose: ParticipantPurpose
     public var mediaRole: MediaRole
@@ -83,7 +83,7 @@ public enum MessageKind: String, Sendable, Codable {
 }
 
 /// One message of a transcript.
-public struct Message: Hashable, Sendable {
+public struct Message: Hashable, Sendable, Codable {
     public var index: Int
     public var sender: ParticipantID
     public var direction: MessageDirection
@@ -93,7 +93,7 @@ public struct Message: Hashable, Sendable {
 }
 
 /// Who the customer is, as the agent's customer-details panel shows it.
-public struct CustomerDetails: Hashable, Sendable {
+public struct CustomerDetails: Hashable, Sendable, Codable {
     public var name: String
     /// Phone number, messaging handle or web session.
     public var address: String
@@ -107,7 +107,7 @@ public struct CustomerDetails: Hashable, Sendable {
 }
 
 /// The contextual panels an agent has beside the transcript (M15).
-public struct ConversationContext: Hashable, Sendable {
+public struct ConversationContext: Hashable, Sendable, Codable {
     /// Participant data (attributes set by flows and integrations).
     public var participantData: [String: String]
     public var customer: CustomerDetails
@@ -146,7 +146,7 @@ public enum TimelineEvent: Hashable, Sendable {
 }
 
 /// One entry of a conversation's timeline.
-public struct TimelineEntry: Hashable, Sendable {
+public struct TimelineEntry: Hashable, Sendable, Codable {
     public var instant: Instant
     public var event: TimelineEvent
 }

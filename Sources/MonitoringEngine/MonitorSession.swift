@@ -50,7 +50,7 @@ public struct MonitorHolder: Hashable, Sendable, Codable {
 }
 
 /// One monitoring session of one supervisor on one conversation.
-public struct MonitorSession: Hashable, Sendable {
+public struct MonitorSession: Hashable, Sendable, Codable {
     /// The conversation and fencing token (M11).
     public var id: SessionID
     public var supervisor: UserID

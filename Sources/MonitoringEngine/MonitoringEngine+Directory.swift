@@ -6,7 +6,9 @@ extension MonitoringEngine {
     mutating func defineRole(_ role: Role) -> Outcome {
         roles[role.id] = role
         outbox.record(.roleDefined(role))
-        for holder in roleHolders[role.id] ?? [] {
+        // In id order, so the events do not depend on the order users were given the role
+        // (the index is rebuilt in id order when an engine is loaded from a snapshot).
+        for holder in (roleHolders[role.id] ?? []).sorted() {
             refreshPermissions(of: holder)
         }
         return .done

@@ -196,15 +196,16 @@ extension MonitoringEngine {
         return .leaseRenewed(id, until: deadline)
     }
 
-    /// Ends every session whose lease is due (M12). Stale heap entries (renewed or ended
-    /// sessions) are dropped as they surface.
+    /// Ends every session whose lease is due (M12), in order of deadline. Stale heap entries
+    /// (of renewed or ended sessions) are dropped as they surface; a renewed session ends at
+    /// its own entry, so the order is the same as from a heap rebuilt from the sessions alone.
     mutating func expireLeases() -> Outcome {
         var count = 0
         while let next = leaseDeadlines.min, next.deadline <= outbox.now {
             leaseDeadlines.removeMin()
             guard conversations.contains(next.session.conversation),
                 let session = conversations[existing: next.session.conversation].activeSession, session.id == next.session,
-                session.leaseExpiresAt <= outbox.now
+                session.leaseExpiresAt == next.deadline
             else { continue }
             // Touching the conversation ends the due session with `leaseExpired`.
             _ = try? touchConversation(next.session.conversation)
