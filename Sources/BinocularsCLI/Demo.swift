@@ -52,12 +52,17 @@ struct DemoScript {
     mutating func play() throws {
         try run(.defineRole(Role(id: RoleID(1), name: "Monitoring supervisor", permissions: .supervisorRole)), after: 0, "define the supervisor role")
         try run(.defineRole(Role(id: RoleID(2), name: "Agent", permissions: [.conversationMessageView])), after: 0, "define the agent role")
-        try run(.addUser(User(id: Self.alice, displayName: "Alice", licence: .cx3, roles: [RoleID(1)], presence: .available)), after: 0, "add supervisor Alice (cx3)")
-        try run(.addUser(User(id: Self.bob, displayName: "Bob", licence: .cx2Digital, roles: [RoleID(1)], presence: .available)), after: 0, "add supervisor Bob (cx2Digital)")
+        try run(
+            .addUser(User(id: Self.alice, displayName: "Alice", licence: .cx3, roles: [RoleID(1)], presence: .available)), after: 0,
+            "add supervisor Alice (cx3)")
+        try run(
+            .addUser(User(id: Self.bob, displayName: "Bob", licence: .cx2Digital, roles: [RoleID(1)], presence: .available)), after: 0,
+            "add supervisor Bob (cx2Digital)")
         try run(.addUser(User(id: Self.anna, displayName: "Anna", licence: .cx1, roles: [RoleID(2)], presence: .onQueue)), after: 0, "add agent Anna")
         try run(.addQueue(Queue(id: Self.queue, name: "Support", members: [Self.anna], wrapUpCodes: ["resolved"])), after: 0, "add queue Support")
         let context = ConversationContext(customer: CustomerDetails(name: "Dana", address: "+44 20 0000 0000"))
-        guard case .conversationCreated(let id) = try run(.createConversation(.messaging(.whatsApp), context), "Dana opens a WhatsApp conversation") else {
+        guard case .conversationCreated(let id) = try run(.createConversation(.messaging(.whatsApp), context), "Dana opens a WhatsApp conversation")
+        else {
             throw ValidationError("no conversation")
         }
         conversation = id
@@ -72,7 +77,9 @@ struct DemoScript {
         try run(.sendMessage(id, from: agent, .text, body: "Sorry! Checking now"), after: 5, "Anna: Sorry! Checking now")
         let session = SessionID(conversation: id, token: 1)
         try run(.renewLease(session, by: Self.alice), after: 5, "Alice's client renews the lease")
-        try run(.sendMessage(id, from: engine.conversations[id]!.sessions[0].supervisorParticipant, .text, body: "hi"), after: 1, "Alice tries to type into the chat")
+        try run(
+            .sendMessage(id, from: engine.conversations[id]!.sessions[0].supervisorParticipant, .text, body: "hi"), after: 1,
+            "Alice tries to type into the chat")
         try run(.stopMonitoring(session, by: Self.alice, from: .interaction), after: 10, "Alice stops from the interaction")
         try run(.stopMonitoring(session, by: Self.alice, from: .details), after: 1, "a late duplicate stop arrives")
         try run(.startMonitoring(id, supervisor: Self.bob, agent: nil, via: .interactionDetails), after: 1, "Bob starts from the details page")
@@ -88,7 +95,8 @@ struct DemoScript {
         lines += conversation.timeline.map { "  \($0.instant)  \(describe($0.event, in: conversation))" }
         let metrics = conversation.metrics(asOf: clock)
         lines += [
-            "", "Metrics (M20): duration \(metrics.totalDuration), in queue \(metrics.timeInQueue), handle \(metrics.handleTime), "
+            "",
+            "Metrics (M20): duration \(metrics.totalDuration), in queue \(metrics.timeInQueue), handle \(metrics.handleTime), "
                 + "messages \(metrics.messagesInbound) in / \(metrics.messagesOutbound) out, "
                 + "\(metrics.nMonitoringSessions) monitoring sessions, tMonitoring \(metrics.tMonitoring)",
         ]

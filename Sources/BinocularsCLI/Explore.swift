@@ -8,9 +8,10 @@ extension Defect: ExpressibleByArgument {}
 
 /// The deliberately broken variant to run instead of the real thing: for tests of the checks.
 struct DefectOption: ParsableArguments {
-    @Option(help: ArgumentHelp(
-        "Run a deliberately broken variant, to see the checks catch it: \(Defect.allCases.map(\.rawValue).joined(separator: ", ")).",
-        valueName: "variant"))
+    @Option(
+        help: ArgumentHelp(
+            "Run a deliberately broken variant, to see the checks catch it: \(Defect.allCases.map(\.rawValue).joined(separator: ", ")).",
+            valueName: "variant"))
     var defect: Defect?
 }
 
@@ -40,7 +41,10 @@ struct Explore: ParsableCommand {
     @Option(help: "Directory for the failing run's files.")
     var out = "Results/runs/explore"
 
-    @Flag(help: "On a failure, reduce the scenario while it still fails on the same rule; write the reduced file and print the commands that fail again on it and its regression entry.")
+    @Flag(
+        help:
+            "On a failure, reduce the scenario while it still fails on the same rule; write the reduced file and print the commands that fail again on it and its regression entry."
+    )
     var shrink = false
 
     @OptionGroup var defectOption: DefectOption
@@ -64,19 +68,24 @@ struct Explore: ParsableCommand {
         let (failure, explored) = (exploration.failure, exploration.explored.count)
         let rate = Double(explored) / max(seconds, 1e-9) * 60
         guard let failure else {
-            print("\(scenario.configuration.name): \(Self.summary(exploration)) (\(String(format: "%.1f", seconds)) s, \(String(format: "%.0f", rate)) seeds/minute)")
+            print(
+                "\(scenario.configuration.name): \(Self.summary(exploration)) (\(String(format: "%.1f", seconds)) s, \(String(format: "%.0f", rate)) seeds/minute)"
+            )
             return
         }
         let conversation = Self.conversationNamed(in: failure.problems.first ?? "").map { " --conversation \($0)" } ?? ""
-        let replay = "binoculars replay \(file) --seed \(failure.seed) --swarm\(defectOption.defect.map { " --defect \($0.rawValue)" } ?? "") --trace\(conversation)"
+        let replay =
+            "binoculars replay \(file) --seed \(failure.seed) --swarm\(defectOption.defect.map { " --defect \($0.rawValue)" } ?? "") --trace\(conversation)"
         // As given, relative when `--out` is: the printed commands, and those in the reduced file's header, then name
         // no one machine's absolute path.
         let shown = [out.hasSuffix("/") ? String(out.dropLast()) : out, scenario.configuration.name, String(failure.seed)].joined(separator: "/")
         let directory = try OutputDirectory.chosen(out).subdirectory([scenario.configuration.name, String(failure.seed)])
         let info = RunInfo(
-            scenario: scenario.configuration.name, source: file, seed: failure.seed, variant: nil, command: replay.replacingOccurrences(of: " --trace", with: ""))
+            scenario: scenario.configuration.name, source: file, seed: failure.seed, variant: nil,
+            command: replay.replacingOccurrences(of: " --trace", with: ""))
         try RunWriter.write(failure.result, expectations: [], info: info, scenarioYAML: scenario.yaml, to: directory)
-        print("""
+        print(
+            """
             \(scenario.configuration.name): \(Self.summary(exploration))
               faults seed \(failure.seed) kept: \(failure.kept.isEmpty ? "none" : failure.kept.joined(separator: ", "))
             \(failure.problems.prefix(10).map { "  " + $0 }.joined(separator: "\n"))
@@ -93,7 +102,9 @@ struct Explore: ParsableCommand {
         let seeds = exploration.explored
         let range = seeds.count == 1 ? "seed \(seeds.lowerBound)" : "\(seeds.count) seeds (\(seeds.lowerBound)…\(seeds.upperBound - 1))"
         guard let failure = exploration.failure else { return "explored \(range): all passed, every check held" }
-        var text = "explored \(range): seed \(failure.seed) failed" + (failure.problems.first.flatMap { $0.split(separator: "\n").first }.map { ": \($0)" } ?? "")
+        var text =
+            "explored \(range): seed \(failure.seed) failed"
+            + (failure.problems.first.flatMap { $0.split(separator: "\n").first }.map { ": \($0)" } ?? "")
         let others = exploration.failedSeeds.filter { $0 != failure.seed }
         if !others.isEmpty {
             text += "; \(others.count) other seed\(others.count == 1 ? "" : "s") failed (\(others.map(String.init).joined(separator: ", ")))"
@@ -115,7 +126,8 @@ struct Explore: ParsableCommand {
         let path = shown + "/reduced.yaml"
         try directory.write(Data(reduced.yaml(path: path).utf8), to: "reduced.yaml")
         let rule = reduced.outcome.verdict.rule.map { ", fails on \($0)" } ?? ""
-        print("""
+        print(
+            """
             reduced (\(reduced.outcome.steps.count) steps, \(reduced.outcome.verdict.events) events instead of \(failure.events)\(rule)): \(path)
               run: \(reduced.runCommand(path: path))
               replay: \(reduced.replayCommand(path: path))

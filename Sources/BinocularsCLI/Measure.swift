@@ -79,7 +79,10 @@ struct EngineBench {
     }
 
     mutating func open(for agent: UserID) throws -> ConversationID {
-        guard case .conversationCreated(let id) = try apply(.createConversation(.webMessaging, ConversationContext(customer: CustomerDetails(name: "Customer")))) else {
+        guard
+            case .conversationCreated(let id) = try apply(
+                .createConversation(.webMessaging, ConversationContext(customer: CustomerDetails(name: "Customer"))))
+        else {
             throw ValidationError("no conversation created")
         }
         _ = try apply(.enqueue(id, QueueID(1)))
@@ -101,7 +104,10 @@ struct EngineBench {
     mutating func pairs(_ batch: Int) throws {
         for index in 0..<batch {
             now = now + .milliseconds(1)
-            guard case .success(.monitoringStarted(let session)) = engine.execute(.startMonitoring(ids[index], supervisor: supervisor, agent: nil, via: .interactions), at: now) else {
+            guard
+                case .success(.monitoringStarted(let session)) = engine.execute(
+                    .startMonitoring(ids[index], supervisor: supervisor, agent: nil, via: .interactions), at: now)
+            else {
                 throw ValidationError("start refused on \(ids[index])")
             }
             guard case .success = engine.execute(.stopMonitoring(session.id, by: supervisor, from: .interaction), at: now) else {

@@ -63,7 +63,9 @@ final class ProgressLines: @unchecked Sendable {
     func line() -> String {
         lock.withLock {
             let now = DispatchTime.now().uptimeNanoseconds
-            var parts = ["progress (wall \(Self.clock(seconds: Double(now - started) / 1e9))): \(done) of \(total) \(unit)\(total == 1 ? "" : "s") done"]
+            var parts = [
+                "progress (wall \(Self.clock(seconds: Double(now - started) / 1e9))): \(done) of \(total) \(unit)\(total == 1 ? "" : "s") done"
+            ]
             for key in running.keys.sorted() {
                 let run = running[key]!
                 guard let progress = run.progress else {

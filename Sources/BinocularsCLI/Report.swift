@@ -31,7 +31,9 @@ struct Report: ParsableCommand {
         do {
             let found = try RunRecord.directories(under: directories)
             guard !found.isEmpty else {
-                throw RunRecordError(description: "no runs under \(directories.joined(separator: ", ")): expected directories written by binoculars run (with run.json)")
+                throw RunRecordError(
+                    description:
+                        "no runs under \(directories.joined(separator: ", ")): expected directories written by binoculars run (with run.json)")
             }
             records = try found.map { try RunRecord.load(directory: $0) }
         } catch {
@@ -52,7 +54,9 @@ struct Report: ParsableCommand {
                 StandardError.write("\(duplicate): a seed already counted for its variant; left out\n")
             }
             let runs = report.variants.map(\.runs.count).reduce(0, +)
-            print("\(report.scenario): \(runs) runs in \(report.variants.count) variant\(report.variants.count == 1 ? "" : "s") → \(directory.appendingPathComponent("report.html").path)")
+            print(
+                "\(report.scenario): \(runs) runs in \(report.variants.count) variant\(report.variants.count == 1 ? "" : "s") → \(directory.appendingPathComponent("report.html").path)"
+            )
         }
     }
 }

@@ -45,7 +45,9 @@ struct Check: ParsableCommand {
             do {
                 for scenario in try ScenarioFiles(files: [file]).load(variants: true) {
                     let variant = scenario.variant.map { ", variant \($0.title)" } ?? ""
-                    print("\(scenario.source): ok (\(scenario.configuration.name)\(variant), \(scenario.expectations.count) expectation\(scenario.expectations.count == 1 ? "" : "s"))")
+                    print(
+                        "\(scenario.source): ok (\(scenario.configuration.name)\(variant), \(scenario.expectations.count) expectation\(scenario.expectations.count == 1 ? "" : "s"))"
+                    )
                     SizeEstimate.warn(scenario)
                 }
             } catch {
@@ -138,7 +140,9 @@ struct Run: AsyncParsableCommand {
         }
         let failures = outcomes.filter { !$0.passed }
         for failure in failures {
-            StandardError.write("FAILED \(failure.plan.scenario.configuration.name) seed \(failure.plan.seed): \(failure.problems.joined(separator: "; "))\n  replay: \(failure.plan.replayCommand)\n")
+            StandardError.write(
+                "FAILED \(failure.plan.scenario.configuration.name) seed \(failure.plan.seed): \(failure.problems.joined(separator: "; "))\n  replay: \(failure.plan.replayCommand)\n"
+            )
         }
         if !failures.isEmpty { throw ExitCode(1) }
     }
@@ -267,10 +271,10 @@ extension SizeEstimate {
         let estimate = SizeEstimate(scenario.configuration)
         guard estimate.isFarLargerThanUsual else { return }
         #if DEBUG
-            // A debug build handles about 11 times fewer events per second (steady-day: 31,648 against 472k–534k).
-            let line = estimate.line(slowdown: 11, build: "debug")
+        // A debug build handles about 11 times fewer events per second (steady-day: 31,648 against 472k–534k).
+        let line = estimate.line(slowdown: 11, build: "debug")
         #else
-            let line = estimate.line()
+        let line = estimate.line()
         #endif
         let which = scenario.configuration.name + (scenario.variant.map { " \($0.directoryName)" } ?? "")
         StandardError.line(line + " (\(which)\(runs > 1 ? ", each of \(runs) runs" : ""))")

@@ -101,20 +101,25 @@ struct RunPlan: Sendable {
 
     static func table(_ outcomes: [RunOutcome]) -> String {
         let variants = outcomes.contains { $0.plan.scenario.variant != nil }
-        var rows = [["scenario"] + (variants ? ["variant"] : []) + ["seed", "events", "wall s", "events/s", "granted", "refused", "start p99 ms", "staleness p99 ms", "service level", "result"]]
+        var rows = [
+            ["scenario"] + (variants ? ["variant"] : []) + [
+                "seed", "events", "wall s", "events/s", "granted", "refused", "start p99 ms", "staleness p99 ms", "service level", "result",
+            ]
+        ]
         for outcome in outcomes {
             let summary = outcome.result.summary
-            rows.append([summary.scenario] + (variants ? [outcome.plan.scenario.variant?.title ?? ""] : []) + [
-                String(summary.seed), String(summary.events),
-                String(format: "%.2f", outcome.result.timing.wallSeconds),
-                String(format: "%.0f", outcome.result.timing.eventsPerSecond),
-                String(summary.outcomes["start.ok.granted", default: 0]),
-                String(summary.outcomes["start.fail.alreadyMonitored", default: 0]),
-                String(format: "%.1f", summary.latencyMilliseconds["start"]?.p99 ?? 0),
-                String(format: "%.1f", summary.stalenessMilliseconds.p99),
-                summary.kpis.serviceLevel.map { String(format: "%.3f", $0) } ?? "–",
-                outcome.passed ? "ok" : "FAILED",
-            ])
+            rows.append(
+                [summary.scenario] + (variants ? [outcome.plan.scenario.variant?.title ?? ""] : []) + [
+                    String(summary.seed), String(summary.events),
+                    String(format: "%.2f", outcome.result.timing.wallSeconds),
+                    String(format: "%.0f", outcome.result.timing.eventsPerSecond),
+                    String(summary.outcomes["start.ok.granted", default: 0]),
+                    String(summary.outcomes["start.fail.alreadyMonitored", default: 0]),
+                    String(format: "%.1f", summary.latencyMilliseconds["start"]?.p99 ?? 0),
+                    String(format: "%.1f", summary.stalenessMilliseconds.p99),
+                    summary.kpis.serviceLevel.map { String(format: "%.3f", $0) } ?? "–",
+                    outcome.passed ? "ok" : "FAILED",
+                ])
         }
         let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
         return rows.map { row in

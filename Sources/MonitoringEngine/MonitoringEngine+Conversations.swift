@@ -32,8 +32,7 @@ extension MonitoringEngine {
         return .participantAdded(participant)
     }
 
-    mutating func connectAgent(_ id: ConversationID, _ participantID: ParticipantID) throws(MonitoringError) -> Outcome
-    {
+    mutating func connectAgent(_ id: ConversationID, _ participantID: ParticipantID) throws(MonitoringError) -> Outcome {
         let instant = try touchConversation(id)
         let participant = try agentParticipant(participantID, of: id)
         guard participant.state == .alerting else { throw .invalidParticipantState(participantID, participant.state) }

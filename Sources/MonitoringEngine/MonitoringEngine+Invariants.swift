@@ -60,7 +60,8 @@ extension MonitoringEngine {
                 fail("M11", "session at \(index) has id \(session.id)")
             }
             if (session.endedAt == nil) != (session.endReason == nil) {
-                fail("M11", "\(session.id) has end instant \(String(describing: session.endedAt)) and reason \(String(describing: session.endReason))")
+                fail(
+                    "M11", "\(session.id) has end instant \(String(describing: session.endedAt)) and reason \(String(describing: session.endReason))")
             }
             if let endedAt = session.endedAt, endedAt < session.startedAt {
                 fail("M11", "\(session.id) ended before it started")
@@ -146,7 +147,8 @@ extension MonitoringEngine {
             }
             guard case .monitoringEnded(let id, let reason) = timeline[index].event else { continue }
             let session = id.token >= 1 && id.token <= conversation.sessions.count ? conversation.sessions[Int(id.token - 1)] : nil
-            let wasActive = mark.timelineCountBefore == 0 || mark.activeTokenBefore == id.token
+            let wasActive =
+                mark.timelineCountBefore == 0 || mark.activeTokenBefore == id.token
                 || timeline[mark.timelineCountBefore..<index].contains {
                     if case .monitoringStarted(id, _, _) = $0.event { true } else { false }
                 }

@@ -84,7 +84,10 @@ extension CapacityReport {
                     let values = group.runs.values(objective.figure)
                     guard !values.isEmpty else { continue }
                     let estimate = Estimate(values)
-                    points.append(ChartPoint(x: x(group), y: estimate.mean, low: estimate.replications > 1 ? estimate.low : nil, high: estimate.replications > 1 ? estimate.high : nil))
+                    points.append(
+                        ChartPoint(
+                            x: x(group), y: estimate.mean, low: estimate.replications > 1 ? estimate.low : nil,
+                            high: estimate.replications > 1 ? estimate.high : nil))
                     let label = group.variant?.settings.first?.label ?? ""
                     if objective.meets(estimate, conservatively: false) == true { met.append(label) }
                     if objective.meets(estimate, conservatively: true) == true { metConfidently.append(label) }
@@ -108,14 +111,18 @@ extension CapacityReport {
                 chart.referenceLines = [ReferenceLine(y: threshold, label: "objective: \(objective.label)")]
             }
             if objective.figure.unit.hasPrefix("share") { chart.yCeiling = 1 }
-            blocks.append(.chart(svg: chart.svg(id: "sweep-" + Variant.slug(objective.figure.name.lowercased())), caption: "\(objective.label), mean and 95% interval for each variant."))
+            blocks.append(
+                .chart(
+                    svg: chart.svg(id: "sweep-" + Variant.slug(objective.figure.name.lowercased())),
+                    caption: "\(objective.label), mean and 95% interval for each variant."))
         }
         if !answerRows.isEmpty {
             blocks.append(
                 .table(
                     ReportTable(
                         title: "Which values of \(primary.parameter) meet each objective", file: "objectives",
-                        columns: ["objective", secondName ?? "line", "met on the mean", "met with confidence (whole 95% interval)"], rows: answerRows)))
+                        columns: ["objective", secondName ?? "line", "met on the mean", "met with confidence (whole 95% interval)"], rows: answerRows)
+                ))
         }
         return blocks
     }
@@ -129,7 +136,9 @@ extension CapacityReport {
                 "From the click to the answer on the supervisor's console, in milliseconds of simulated time; staleness is from a session's start to another supervisor's console showing the conversation as monitored (M26)."
             ),
         ]
-        let operations = [("start", "start monitoring"), ("stop", "stop monitoring"), ("renew", "lease renewal"), ("staleness", "monitored-by staleness")]
+        let operations = [
+            ("start", "start monitoring"), ("stop", "stop monitoring"), ("renew", "lease renewal"), ("staleness", "monitored-by staleness"),
+        ]
         var rows: [[String]] = []
         var csv: [[String]] = []
         for group in variants {
@@ -151,20 +160,31 @@ extension CapacityReport {
             .table(
                 ReportTable(
                     title: "Latency percentiles (ms) per operation", file: "latency",
-                    columns: (isSweep ? ["variant"] : []) + ["operation"] + statistics.map { $0 == "count" ? "operations per run" : "\($0) (ms)" }, rows: rows,
+                    columns: (isSweep ? ["variant"] : []) + ["operation"] + statistics.map { $0 == "count" ? "operations per run" : "\($0) (ms)" },
+                    rows: rows,
                     csvColumns: ["variant", "operation"] + statistics.flatMap { [$0 + "_mean", $0 + "_ci95_low", $0 + "_ci95_high"] }, csvRows: csv)))
 
         if isSweep {
             let series = variants.map { ChartSeries(name: $0.title, points: $0.runs.distribution("start")) }
-            var chart = LineChart(title: "Start-monitoring latency distribution by variant", xLabel: "percentile", yLabel: "latency (ms)", series: series)
+            var chart = LineChart(
+                title: "Start-monitoring latency distribution by variant", xLabel: "percentile", yLabel: "latency (ms)", series: series)
             chart.xAxis = .percentile
             chart.showIntervals = false
-            blocks.append(.chart(svg: chart.svg(id: "latency-distribution-variants"), caption: "Start-monitoring latency at each percentile, mean over the replications, one line per variant."))
+            blocks.append(
+                .chart(
+                    svg: chart.svg(id: "latency-distribution-variants"),
+                    caption: "Start-monitoring latency at each percentile, mean over the replications, one line per variant."))
             let overTime = variants.map { ChartSeries(name: $0.title, points: $0.runs.intervalSeries(SeriesFigure.column("start_p99_ms"))) }
-            var timeChart = LineChart(title: "Start-monitoring p99 over the day by variant", xLabel: "simulated time (h:mm)", yLabel: "p99 latency (ms)", series: overTime)
+            var timeChart = LineChart(
+                title: "Start-monitoring p99 over the day by variant", xLabel: "simulated time (h:mm)", yLabel: "p99 latency (ms)", series: overTime)
             timeChart.xAxis = .clock
             timeChart.showIntervals = false
-            blocks.append(.chart(svg: timeChart.svg(id: "latency-time-variants"), caption: "The 99th percentile of start-monitoring latency in each reporting interval, mean over the replications, one line per variant."))
+            blocks.append(
+                .chart(
+                    svg: timeChart.svg(id: "latency-time-variants"),
+                    caption:
+                        "The 99th percentile of start-monitoring latency in each reporting interval, mean over the replications, one line per variant."
+                ))
         }
         return blocks
     }
@@ -184,7 +204,9 @@ extension CapacityReport {
             blocks.append(
                 .chart(
                     svg: overTime.svg(id: "\(id)-latency-time-\(operation)"),
-                    caption: "p50, p90 and p99 of \(name.lowercased()) latency in each reporting interval, means over the replications; the tail (p99.9, max) is in the distribution chart."))
+                    caption:
+                        "p50, p90 and p99 of \(name.lowercased()) latency in each reporting interval, means over the replications; the tail (p99.9, max) is in the distribution chart."
+                ))
         }
         let operations = [("start", "start monitoring"), ("stop", "stop monitoring"), ("staleness", "monitored-by staleness")]
         var distribution = LineChart(
@@ -225,23 +247,30 @@ extension CapacityReport {
                 for (offset, group) in variants.enumerated() {
                     let estimate = Estimate(group.runs.map { Double(counts($0.summary)[key, default: 0]) })
                     row.append(Figures.estimate(estimate))
-                    csv.append([group.variant?.title ?? "", key, RunWriter.format(estimate.mean), RunWriter.format(estimate.low), RunWriter.format(estimate.high)])
+                    csv.append([
+                        group.variant?.title ?? "", key, RunWriter.format(estimate.mean), RunWriter.format(estimate.low),
+                        RunWriter.format(estimate.high),
+                    ])
                     series[offset].points.append(
-                        ChartPoint(x: Double(rows.count), y: estimate.mean, low: estimate.replications > 1 ? estimate.low : nil, high: estimate.replications > 1 ? estimate.high : nil))
+                        ChartPoint(
+                            x: Double(rows.count), y: estimate.mean, low: estimate.replications > 1 ? estimate.low : nil,
+                            high: estimate.replications > 1 ? estimate.high : nil))
                 }
                 rows.append(row)
             }
             blocks.append(
                 .table(
                     ReportTable(
-                        title: title + " (count per run)", file: file, columns: ["outcome"] + (isSweep ? variants.map(\.title) : ["count per run"]), rows: rows,
+                        title: title + " (count per run)", file: file, columns: ["outcome"] + (isSweep ? variants.map(\.title) : ["count per run"]),
+                        rows: rows,
                         csvColumns: ["variant", "outcome", "mean", "ci95_low", "ci95_high"], csvRows: csv)))
             if index == 0 {
                 // Successes outnumber refusals by orders of magnitude (renewals above all): on one scale every
                 // refusal would be an invisible bar, so each gets a chart of its own scale.
                 let failed = keys.indices.filter { keys[$0].contains(".fail.") || keys[$0].hasSuffix(".timeout") }
                 let succeeded = keys.indices.filter { !failed.contains($0) }
-                for (part, indices, name) in [("succeeded", succeeded, "Requests that succeeded"), ("refused", failed, "Refusals and time-outs")] where !indices.isEmpty {
+                for (part, indices, name) in [("succeeded", succeeded, "Requests that succeeded"), ("refused", failed, "Refusals and time-outs")]
+                where !indices.isEmpty {
                     let partSeries = series.map { whole in
                         ChartSeries(
                             name: whole.name,
@@ -257,7 +286,9 @@ extension CapacityReport {
                     blocks.append(.chart(svg: chart.svg(id: "\(file)-\(part)"), caption: "\(name), mean count per run; whiskers are 95% intervals."))
                 }
             } else if index == 1 || keys.count > 1 {
-                let chart = BarChart(title: title, valueLabel: "count per run (mean, 95% interval)", categoryLabel: "outcome", categories: keys, series: isSweep ? series : [series[0]])
+                let chart = BarChart(
+                    title: title, valueLabel: "count per run (mean, 95% interval)", categoryLabel: "outcome", categories: keys,
+                    series: isSweep ? series : [series[0]])
                 blocks.append(.chart(svg: chart.svg(id: file), caption: "\(title), mean count per run; whiskers are 95% intervals."))
             }
         }
@@ -281,17 +312,27 @@ extension CapacityReport {
             contention.xAxis = .clock
             var staleness = LineChart(
                 title: "Monitored-by staleness over the day", xLabel: "simulated time (h:mm)", yLabel: "staleness (ms)",
-                series: [("p50", "staleness_p50_ms"), ("p99", "staleness_p99_ms")].map { ChartSeries(name: $0.0, points: group.runs.intervalSeries(SeriesFigure.column($0.1))) })
+                series: [("p50", "staleness_p50_ms"), ("p99", "staleness_p99_ms")].map {
+                    ChartSeries(name: $0.0, points: group.runs.intervalSeries(SeriesFigure.column($0.1)))
+                })
             staleness.xAxis = .clock
-            inner.append(.chart(svg: contention.svg(id: "\(id)-contention"), caption: "Share of start attempts refused because another supervisor was monitoring."))
-            inner.append(.chart(svg: staleness.svg(id: "\(id)-staleness"), caption: "How long other supervisors' buttons lag behind a start (M26), per interval."))
+            inner.append(
+                .chart(
+                    svg: contention.svg(id: "\(id)-contention"), caption: "Share of start attempts refused because another supervisor was monitoring."
+                ))
+            inner.append(
+                .chart(
+                    svg: staleness.svg(id: "\(id)-staleness"), caption: "How long other supervisors' buttons lag behind a start (M26), per interval.")
+            )
             for figure in SeriesFigure.kpis {
                 var chart = LineChart(
                     title: figure.title, xLabel: "simulated time (h:mm)", yLabel: figure.yLabel,
                     series: [ChartSeries(name: figure.title, points: group.runs.intervalSeries(figure.value))])
                 chart.xAxis = .clock
                 chart.yMaximum = figure.yMaximum
-                inner.append(.chart(svg: chart.svg(id: "\(id)-" + Variant.slug(figure.title.lowercased())), caption: "\(figure.title) per reporting interval."))
+                inner.append(
+                    .chart(svg: chart.svg(id: "\(id)-" + Variant.slug(figure.title.lowercased())), caption: "\(figure.title) per reporting interval.")
+                )
             }
             inner.append(.table(intervalTable(group)))
             if isSweep {
@@ -322,7 +363,7 @@ extension CapacityReport {
         let slug = group.variant.map { "-" + $0.directoryName } ?? ""
         return ReportTable(
             title: "Per interval (means over the replications)\(group.variant.map { ": " + $0.title } ?? "")", file: "intervals" + slug,
-            columns: ["interval start (h:mm)"] + figures.map(\.0 ), rows: rows,
+            columns: ["interval start (h:mm)"] + figures.map(\.0), rows: rows,
             csvColumns: ["variant", "interval_start_s"] + figures.map { Variant.slug($0.0.lowercased()) }, csvRows: csv)
     }
 
@@ -337,10 +378,14 @@ extension CapacityReport {
         ]
         for (offset, group) in variants.enumerated() where !isSweep || offset == 0 || variants.count <= 4 {
             var chart = LineChart(
-                title: "Engine and node request rates" + (isSweep ? ": \(group.title)" : ""), xLabel: "simulated time (h:mm)", yLabel: "per simulated second",
+                title: "Engine and node request rates" + (isSweep ? ": \(group.title)" : ""), xLabel: "simulated time (h:mm)",
+                yLabel: "per simulated second",
                 series: SeriesFigure.load.map { ChartSeries(name: $0.title, points: group.runs.intervalSeries($0.value)) })
             chart.xAxis = .clock
-            blocks.append(.chart(svg: chart.svg(id: "load" + (group.variant.map { "-" + $0.directoryName } ?? "")), caption: "Commands per simulated second at the engine (store) and at the nodes, per interval."))
+            blocks.append(
+                .chart(
+                    svg: chart.svg(id: "load" + (group.variant.map { "-" + $0.directoryName } ?? "")),
+                    caption: "Commands per simulated second at the engine (store) and at the nodes, per interval."))
         }
         blocks.append(.table(estimateTable(title: "Load", file: "load", figures: KeyFigure.load)))
         blocks.append(.heading(3, "Wall-clock cost"))
@@ -379,7 +424,9 @@ extension CapacityReport {
                 let estimate = Estimate(values)
                 row.append(Figures.estimate(estimate))
                 csv.append(
-                    (isSweep ? [group.title] : []) + [figure.name, figure.unit, RunWriter.format(estimate.mean), RunWriter.format(estimate.low), RunWriter.format(estimate.high)])
+                    (isSweep ? [group.title] : []) + [
+                        figure.name, figure.unit, RunWriter.format(estimate.mean), RunWriter.format(estimate.low), RunWriter.format(estimate.high),
+                    ])
             }
             rows.append(row)
         }
@@ -412,14 +459,22 @@ extension CapacityReport {
                 let observed = results.compactMap(\.observed)
                 let range =
                     observed.isEmpty
-                    ? "" : observed.min() == observed.max() ? "it was \(Figures.number(observed[0]))" : "it ranged from \(Figures.number(observed.min()!)) to \(Figures.number(observed.max()!))"
+                    ? ""
+                    : observed.min() == observed.max()
+                        ? "it was \(Figures.number(observed[0]))"
+                        : "it ranged from \(Figures.number(observed.min()!)) to \(Figures.number(observed.max()!))"
                 let verdict =
                     held == results.count
                     ? (held == 1 ? "held in the one run" : "held in all \(Figures.count(held, "run"))")
-                    : held == 0 ? (results.count == 1 ? "**failed in the one run**" : "**failed in every run**") : "**held in only \(held) of \(Figures.count(results.count, "run"))**"
+                    : held == 0
+                        ? (results.count == 1 ? "**failed in the one run**" : "**failed in every run**")
+                        : "**held in only \(held) of \(Figures.count(results.count, "run"))**"
                 let prefix = isSweep ? "\(group.title): " : ""
                 items.append("\(prefix)`\(expectation.description)` \(verdict)\(range.isEmpty ? "" : "; " + range) (\(location(index))).")
-                rows.append([group.variant?.title ?? "", expectation.description, String(held), String(results.count), observed.min().map(RunWriter.format) ?? "", observed.max().map(RunWriter.format) ?? ""])
+                rows.append([
+                    group.variant?.title ?? "", expectation.description, String(held), String(results.count),
+                    observed.min().map(RunWriter.format) ?? "", observed.max().map(RunWriter.format) ?? "",
+                ])
             }
         }
         return [

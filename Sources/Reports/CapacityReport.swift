@@ -114,20 +114,26 @@ public struct CapacityReport: Sendable {
         }
         let replications = variants.map(\.runs.count)
         let seeds = Array(Set(allRuns.map(\.info.seed))).sorted()
-        let seedText = seeds.count > 1 && seeds.last! - seeds.first! == UInt64(seeds.count - 1)
+        let seedText =
+            seeds.count > 1 && seeds.last! - seeds.first! == UInt64(seeds.count - 1)
             ? "seeds \(seeds.first!)–\(seeds.last!)" : "seed\(seeds.count == 1 ? "" : "s") " + seeds.map(String.init).joined(separator: ", ")
-        var method = "Each figure is the mean over \(replications.min() == replications.max() ? "\(replications.first ?? 0)" : "\(replications.min() ?? 0)–\(replications.max() ?? 0)") independent replications (\(seedText)) "
+        var method =
+            "Each figure is the mean over \(replications.min() == replications.max() ? "\(replications.first ?? 0)" : "\(replications.min() ?? 0)–\(replications.max() ?? 0)") independent replications (\(seedText)) "
         method += "with its 95% confidence interval (Student's t), written mean ± half-width. "
         if let first, first.summary.warmUpSeconds > 0 {
             method += "The first \(Ticks.clock(first.summary.warmUpSeconds)) (h:mm) of each run is warm-up and is left out of every figure. "
         }
         if isSweep {
             let parameterText = variants.first?.variant?.settings.map { "`\($0.path)`" }.joined(separator: " and ") ?? ""
-            method += "The sweep varies \(parameterText) over \(variants.count) variants; every variant runs the same seeds, so the variants share their random numbers (common random numbers) and their differences are sharper than independent runs would give."
+            method +=
+                "The sweep varies \(parameterText) over \(variants.count) variants; every variant runs the same seeds, so the variants share their random numbers (common random numbers) and their differences are sharper than independent runs would give."
         }
         blocks.append(.paragraph(method))
         if !duplicates.isEmpty {
-            blocks.append(.paragraph("Left out, as a seed already counted (the same run again, not a new replication): \(duplicates.map { "`\($0)`" }.joined(separator: ", "))."))
+            blocks.append(
+                .paragraph(
+                    "Left out, as a seed already counted (the same run again, not a new replication): \(duplicates.map { "`\($0)`" }.joined(separator: ", "))."
+                ))
         }
         blocks.append(.paragraph("To reproduce these runs and this report:"))
         blocks.append(.code(reproduceCommand(seeds: seeds)))
@@ -167,7 +173,9 @@ public struct CapacityReport: Sendable {
         }
         return [
             .heading(2, "Correctness"),
-            .paragraph("**\(broken.count) of \(Figures.count(allRuns.count, "run")) broke a check.** The figures of \(broken.count == 1 ? "that run are" : "those runs are") not to be trusted; replay \(broken.count == 1 ? "it" : "them"):"),
+            .paragraph(
+                "**\(broken.count) of \(Figures.count(allRuns.count, "run")) broke a check.** The figures of \(broken.count == 1 ? "that run are" : "those runs are") not to be trusted; replay \(broken.count == 1 ? "it" : "them"):"
+            ),
             .list(broken.map { "`\($0.info.command) --trace`: \($0.summary.invariants.examples.first ?? "see summary.json")" }),
         ]
     }
@@ -222,7 +230,9 @@ public struct CapacityReport: Sendable {
         }
         return [
             .heading(2, "Key figures by variant"),
-            .paragraph("Means ± half-widths of the 95% intervals. `tables/key-figures.csv` also gives for each how many replications would bring it within ±\(percent)%."),
+            .paragraph(
+                "Means ± half-widths of the 95% intervals. `tables/key-figures.csv` also gives for each how many replications would bring it within ±\(percent)%."
+            ),
             .table(
                 ReportTable(
                     title: "Key figures by variant", file: "key-figures", columns: ["figure", "unit"] + variants.map(\.title), rows: rows,
@@ -230,11 +240,15 @@ public struct CapacityReport: Sendable {
         ]
     }
 
-    static let csvColumns = ["variant", "figure", "unit", "mean", "ci95_low", "ci95_high", "half_width", "standard_deviation", "replications", "min", "max", "replications_needed"]
+    static let csvColumns = [
+        "variant", "figure", "unit", "mean", "ci95_low", "ci95_high", "half_width", "standard_deviation", "replications", "min", "max",
+        "replications_needed",
+    ]
 
     static func csvRow(variant: Variant?, _ figure: KeyFigure, _ estimate: Estimate, _ needed: Int?) -> [String] {
         [
-            variant?.title ?? "", figure.name, figure.unit, RunWriter.format(estimate.mean), RunWriter.format(estimate.low), RunWriter.format(estimate.high),
+            variant?.title ?? "", figure.name, figure.unit, RunWriter.format(estimate.mean), RunWriter.format(estimate.low),
+            RunWriter.format(estimate.high),
             RunWriter.format(estimate.halfWidth), RunWriter.format(estimate.standardDeviation), String(estimate.replications),
             RunWriter.format(estimate.minimum), RunWriter.format(estimate.maximum), needed.map(String.init) ?? "",
         ]

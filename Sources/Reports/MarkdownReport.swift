@@ -16,19 +16,28 @@ public enum MarkdownReport {
                 : "**Invariants broken**: \(summary.invariants.engineViolations) engine, \(summary.invariants.observerViolations) observer.",
         ]
         lines += summary.invariants.examples.map { "- \($0)" }
-        lines += ["", "## Latency seen by supervisors (ms, virtual time)", "", "| operation | count | p50 | p90 | p99 | p99.9 | max |", "|---|---:|---:|---:|---:|---:|---:|"]
+        lines += [
+            "", "## Latency seen by supervisors (ms, virtual time)", "", "| operation | count | p50 | p90 | p99 | p99.9 | max |",
+            "|---|---:|---:|---:|---:|---:|---:|",
+        ]
         for name in ["start", "stop", "renew"] {
             guard let latency = summary.latencyMilliseconds[name] else { continue }
-            lines.append("| \(name) | \(latency.count) | \(RunWriter.format(latency.p50)) | \(RunWriter.format(latency.p90)) | \(RunWriter.format(latency.p99)) | \(RunWriter.format(latency.p999)) | \(RunWriter.format(latency.max)) |")
+            lines.append(
+                "| \(name) | \(latency.count) | \(RunWriter.format(latency.p50)) | \(RunWriter.format(latency.p90)) | \(RunWriter.format(latency.p99)) | \(RunWriter.format(latency.p999)) | \(RunWriter.format(latency.max)) |"
+            )
         }
         let staleness = summary.stalenessMilliseconds
-        lines.append("| staleness (M26) | \(staleness.count) | \(RunWriter.format(staleness.p50)) | \(RunWriter.format(staleness.p90)) | \(RunWriter.format(staleness.p99)) | \(RunWriter.format(staleness.p999)) | \(RunWriter.format(staleness.max)) |")
+        lines.append(
+            "| staleness (M26) | \(staleness.count) | \(RunWriter.format(staleness.p50)) | \(RunWriter.format(staleness.p90)) | \(RunWriter.format(staleness.p99)) | \(RunWriter.format(staleness.p999)) | \(RunWriter.format(staleness.max)) |"
+        )
         lines += [
             "", "## Outcomes", "", "Requests answered and sessions ended after warm-up (`history.jsonl` holds the whole run).", "",
             "| outcome | count |", "|---|---:|",
         ]
         lines += summary.outcomes.sorted { $0.key < $1.key }.map { "| \($0.key) | \($0.value) |" }
-        lines += ["", "Session ends by reason: " + summary.endsByReason.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")]
+        lines += [
+            "", "Session ends by reason: " + summary.endsByReason.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "),
+        ]
         lines += ["", "Contention rate (alreadyMonitored / start attempts): \(RunWriter.format(summary.contentionRate))"]
         let kpis = summary.kpis
         lines += [

@@ -85,7 +85,8 @@ public struct OutputDirectory: Sendable, CustomStringConvertible {
         let present = (try? FileManager.default.contentsOfDirectory(atPath: resolved)) ?? []
         if let other = present.first(where: { $0 != name && $0.lowercased() == name.lowercased() }) {
             throw OutputPathError(
-                "refusing to write \(String(reflecting: name)) in \(url.path): \(String(reflecting: other)) is already there, and a case-insensitive file system would take them for one; choose another name or another output directory")
+                "refusing to write \(String(reflecting: name)) in \(url.path): \(String(reflecting: other)) is already there, and a case-insensitive file system would take them for one; choose another name or another output directory"
+            )
         }
         return resolved + "/" + name
     }

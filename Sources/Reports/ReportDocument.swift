@@ -92,7 +92,8 @@ public struct ReportDocument: Sendable {
         for chart in charts {
             guard let id = chart.firstMatch(of: /id="([^"]+)"/)?.1 else { continue }
             // A chart on its own carries its style, for a slide or a README.
-            let standalone = chart.replacingOccurrences(of: "</title>", with: "</title>\n<style>\(HTMLRenderer.chartStyle)</style>", options: [], range: chart.range(of: "</title>"))
+            let standalone = chart.replacingOccurrences(
+                of: "</title>", with: "</title>\n<style>\(HTMLRenderer.chartStyle)</style>", options: [], range: chart.range(of: "</title>"))
             try chartsDirectory.write(Data(standalone.utf8), to: "\(id).svg")
         }
         try directory.write(Data(HTMLRenderer.render(self).utf8), to: "report.html")
@@ -142,13 +143,16 @@ enum HTMLRenderer {
             case .list(let items):
                 html += "<ul>\n" + items.map { "<li>\(inline($0))</li>\n" }.joined() + "</ul>\n"
             case .table(let table):
-                html += "<figure class=\"table\"><figcaption>\(escape(table.title)) <span class=\"csv\">(tables/\(escape(table.file)).csv)</span></figcaption>\n<table>\n<thead><tr>"
+                html +=
+                    "<figure class=\"table\"><figcaption>\(escape(table.title)) <span class=\"csv\">(tables/\(escape(table.file)).csv)</span></figcaption>\n<table>\n<thead><tr>"
                 html += table.columns.map { "<th>\(escape($0))</th>" }.joined() + "</tr></thead>\n<tbody>\n"
                 for row in table.rows {
-                    html += "<tr>" + row.enumerated().map { offset, cell in
-                        let numeric = offset > 0 && cell.first.map { $0.isNumber || $0 == "−" || $0 == "-" } == true
-                        return numeric ? "<td class=\"number\">\(escape(cell))</td>" : "<td>\(escape(cell))</td>"
-                    }.joined() + "</tr>\n"
+                    html +=
+                        "<tr>"
+                        + row.enumerated().map { offset, cell in
+                            let numeric = offset > 0 && cell.first.map { $0.isNumber || $0 == "−" || $0 == "-" } == true
+                            return numeric ? "<td class=\"number\">\(escape(cell))</td>" : "<td>\(escape(cell))</td>"
+                        }.joined() + "</tr>\n"
                 }
                 html += "</tbody>\n</table>\n</figure>\n"
             case .chart(let svg, let caption):

@@ -16,7 +16,9 @@ struct KeyFigure: Sendable {
         return text.count > 38 ? String(text.prefix(37)) + "…" : text
     }
 
-    static func latency(_ operation: String, _ label: String, _ percentile: String, _ value: @escaping @Sendable (LatencySummary) -> Double) -> KeyFigure {
+    static func latency(_ operation: String, _ label: String, _ percentile: String, _ value: @escaping @Sendable (LatencySummary) -> Double)
+        -> KeyFigure
+    {
         KeyFigure(name: "\(label) \(percentile)", unit: "ms", path: "latencyMilliseconds.\(operation).\(percentile)") { record in
             record.summary.latencyMilliseconds[operation].map(value)
         }
@@ -56,30 +58,35 @@ struct KeyFigure: Sendable {
     /// of the report's deterministic files, in `timing.md`, `timing.json` and `tables/timing.csv`.
     static let wallClock = [cpuPerCommand, wallTime, eventsPerSecond, peakMemory]
 
-    static let all: [KeyFigure] = [
-        latency("start", "start monitoring", "p50", \.p50),
-        latency("start", "start monitoring", "p90", \.p90),
-        startP99,
-        latency("start", "start monitoring", "p999", \.p999),
-        latency("start", "start monitoring", "max", \.max),
-        latency("stop", "stop monitoring", "p99", \.p99),
-        latency("renew", "lease renewal", "p99", \.p99),
-        KeyFigure(name: "monitored-by staleness p50", unit: "ms", path: "stalenessMilliseconds.p50") { $0.summary.stalenessMilliseconds.p50 },
-        stalenessP99,
-        KeyFigure(name: "monitoring grants", unit: "per hour", path: nil) {
-            Double($0.summary.outcomes["start.ok.granted", default: 0]) / measuredHours($0)
-        },
-        contention,
-        KeyFigure(name: "concurrently monitored, max", unit: "conversations", path: "kpis.concurrentMonitoredMaximum") {
-            Double($0.summary.kpis.concurrentMonitoredMaximum)
-        },
-        KeyFigure(name: "offered load", unit: "customers per hour", path: nil) { Double($0.summary.kpis.offered) / measuredHours($0) },
-        serviceLevel,
-        KeyFigure(name: "probability of waiting", unit: "share of offered", path: "kpis.probabilityOfWaiting") { $0.summary.kpis.probabilityOfWaiting },
-        KeyFigure(name: "average speed of answer", unit: "s", path: "kpis.averageSpeedOfAnswerSeconds") { $0.summary.kpis.averageSpeedOfAnswerSeconds },
-        KeyFigure(name: "abandonment", unit: "share of offered", path: "kpis.abandonmentRate") { $0.summary.kpis.abandonmentRate },
-        KeyFigure(name: "occupancy", unit: "share of capacity", path: "kpis.occupancy") { $0.summary.kpis.occupancy },
-    ] + load
+    static let all: [KeyFigure] =
+        [
+            latency("start", "start monitoring", "p50", \.p50),
+            latency("start", "start monitoring", "p90", \.p90),
+            startP99,
+            latency("start", "start monitoring", "p999", \.p999),
+            latency("start", "start monitoring", "max", \.max),
+            latency("stop", "stop monitoring", "p99", \.p99),
+            latency("renew", "lease renewal", "p99", \.p99),
+            KeyFigure(name: "monitored-by staleness p50", unit: "ms", path: "stalenessMilliseconds.p50") { $0.summary.stalenessMilliseconds.p50 },
+            stalenessP99,
+            KeyFigure(name: "monitoring grants", unit: "per hour", path: nil) {
+                Double($0.summary.outcomes["start.ok.granted", default: 0]) / measuredHours($0)
+            },
+            contention,
+            KeyFigure(name: "concurrently monitored, max", unit: "conversations", path: "kpis.concurrentMonitoredMaximum") {
+                Double($0.summary.kpis.concurrentMonitoredMaximum)
+            },
+            KeyFigure(name: "offered load", unit: "customers per hour", path: nil) { Double($0.summary.kpis.offered) / measuredHours($0) },
+            serviceLevel,
+            KeyFigure(name: "probability of waiting", unit: "share of offered", path: "kpis.probabilityOfWaiting") {
+                $0.summary.kpis.probabilityOfWaiting
+            },
+            KeyFigure(name: "average speed of answer", unit: "s", path: "kpis.averageSpeedOfAnswerSeconds") {
+                $0.summary.kpis.averageSpeedOfAnswerSeconds
+            },
+            KeyFigure(name: "abandonment", unit: "share of offered", path: "kpis.abandonmentRate") { $0.summary.kpis.abandonmentRate },
+            KeyFigure(name: "occupancy", unit: "share of capacity", path: "kpis.occupancy") { $0.summary.kpis.occupancy },
+        ] + load
 }
 
 /// A column of `series.csv` shown over the day.
@@ -101,13 +108,16 @@ struct SeriesFigure: Sendable {
     }
 
     static let kpis: [SeriesFigure] = [
-        SeriesFigure(title: "Offered load", unit: "customers per hour", value: { row, seconds in row["offered"].map { $0 * 3_600 / max(seconds, 1) } }),
+        SeriesFigure(
+            title: "Offered load", unit: "customers per hour", value: { row, seconds in row["offered"].map { $0 * 3_600 / max(seconds, 1) } }),
         SeriesFigure(title: "Service level", unit: "share of offered", value: column("service_level"), yMaximum: 1),
         SeriesFigure(title: "Probability of waiting", unit: "share of offered", value: column("probability_of_waiting"), yMaximum: 1),
         SeriesFigure(title: "Average speed of answer", unit: "s", value: column("asa_s")),
         SeriesFigure(title: "Abandonment", unit: "share of offered", value: column("abandonment_rate")),
         SeriesFigure(title: "Occupancy", unit: "share of capacity", value: column("occupancy"), yMaximum: 1),
-        SeriesFigure(title: "Concurrent monitored conversations (max)", unit: "conversations", value: column("concurrent_monitored_max"), yShort: "monitored (max)"),
+        SeriesFigure(
+            title: "Concurrent monitored conversations (max)", unit: "conversations", value: column("concurrent_monitored_max"),
+            yShort: "monitored (max)"),
     ]
 
     static let contention = SeriesFigure(title: "Contention", unit: "already monitored ÷ start attempts") { row, _ in
@@ -141,7 +151,10 @@ extension Array where Element == RunRecord {
             }
             guard let start, !samples.isEmpty else { continue }
             let estimate = Estimate(samples)
-            points.append(ChartPoint(x: start, y: estimate.mean, low: estimate.replications > 1 ? estimate.low : nil, high: estimate.replications > 1 ? estimate.high : nil))
+            points.append(
+                ChartPoint(
+                    x: start, y: estimate.mean, low: estimate.replications > 1 ? estimate.low : nil,
+                    high: estimate.replications > 1 ? estimate.high : nil))
         }
         return points
     }

@@ -35,7 +35,8 @@ extension RunRecord {
             do {
                 return try Data(contentsOf: url.appendingPathComponent(name))
             } catch {
-                throw RunRecordError(description: "\(directory): cannot read \(name) (\(error.localizedDescription)); is this a directory written by binoculars run?")
+                throw RunRecordError(
+                    description: "\(directory): cannot read \(name) (\(error.localizedDescription)); is this a directory written by binoculars run?")
             }
         }
         func decode<Value: Decodable>(_ type: Value.Type, _ name: String) throws -> Value {
@@ -50,7 +51,10 @@ extension RunRecord {
         let info = try decode(RunInfo.self, RunInfo.fileName)
         // A report writes into a directory named after the scenario, and run.json may come from other hands.
         if let problem = FileName.problem(info.scenario) {
-            throw RunRecordError(description: "\(directory)/\(RunInfo.fileName): the scenario \(String(reflecting: info.scenario)) cannot name a directory (\(FileName.allowed)): it \(problem)")
+            throw RunRecordError(
+                description:
+                    "\(directory)/\(RunInfo.fileName): the scenario \(String(reflecting: info.scenario)) cannot name a directory (\(FileName.allowed)): it \(problem)"
+            )
         }
         let summary = try decode(RunSummary.self, "summary.json")
         let timing = try? decode(RunTiming.self, "timing.json")
@@ -95,7 +99,8 @@ extension RunRecord {
         for (offset, line) in text.split(separator: "\n").enumerated().dropFirst() {
             let fields = line.split(separator: ",", omittingEmptySubsequences: false)
             guard fields.count == 3, let percentile = Double(fields[1]), let milliseconds = Double(fields[2]) else {
-                throw RunRecordError(description: "\(file):\(offset + 1): expected operation,percentile,milliseconds, found \(String(reflecting: String(line)))")
+                throw RunRecordError(
+                    description: "\(file):\(offset + 1): expected operation,percentile,milliseconds, found \(String(reflecting: String(line)))")
             }
             distribution[String(fields[0]), default: []].append(LatencyPoint(percentile: percentile, milliseconds: milliseconds))
         }
@@ -118,7 +123,8 @@ public struct NumericTable: Sendable {
             // An empty cell is a figure with nothing to be over (a ratio of an interval without customers).
             let values = fields.map { $0.isEmpty ? Double.nan : Double($0) }
             guard values.count <= columns.count, !values.contains(nil) else {
-                throw RunRecordError(description: "\(file):\(offset + 2): expected up to \(columns.count) numbers, found \(String(reflecting: String(line)))")
+                throw RunRecordError(
+                    description: "\(file):\(offset + 2): expected up to \(columns.count) numbers, found \(String(reflecting: String(line)))")
             }
             rows.append(values.map { $0 ?? 0 })
         }

@@ -7,7 +7,9 @@ import Simulation
 /// `latency-distribution.csv`, `run.json`, `scenario.yaml` and `report.md`, and the wall-clock `timing.json`.
 public enum RunWriter {
     /// Writes every file of one run into `directory`.
-    public static func write(_ result: RunResult, expectations: [ExpectationOutcome], info: RunInfo, scenarioYAML: String, to directory: OutputDirectory) throws {
+    public static func write(
+        _ result: RunResult, expectations: [ExpectationOutcome], info: RunInfo, scenarioYAML: String, to directory: OutputDirectory
+    ) throws {
         try directory.write(encode(result.summary), to: "summary.json")
         try directory.write(encode(result.timing), to: "timing.json")
         try directory.write(encode(info), to: RunInfo.fileName)

@@ -85,10 +85,14 @@ public struct LineChart: Sendable {
         let floor = yFromZero && series.allSatisfy { $0.points.allSatisfy { $0.y >= 0 } } ? 0.0 : -Double.infinity
         let ceiling = yMaximum ?? yCeiling ?? .infinity
         let series = self.series.map { line in
-            ChartSeries(name: line.name, points: line.points.map { point in
-                guard showIntervals else { return ChartPoint(x: point.x, y: point.y) }
-                return ChartPoint(x: point.x, y: point.y, low: point.low.map { min(max($0, floor), ceiling) }, high: point.high.map { min(max($0, floor), ceiling) })
-            })
+            ChartSeries(
+                name: line.name,
+                points: line.points.map { point in
+                    guard showIntervals else { return ChartPoint(x: point.x, y: point.y) }
+                    return ChartPoint(
+                        x: point.x, y: point.y, low: point.low.map { min(max($0, floor), ceiling) },
+                        high: point.high.map { min(max($0, floor), ceiling) })
+                })
         }
         let points = series.flatMap(\.points)
         let xValues = points.map(\.x).map(xPosition)
@@ -144,10 +148,14 @@ public struct LineChart: Sendable {
             if !errorBars, sorted.contains(where: { $0.low != nil }) {
                 let upper = sorted.map { "\(SVGWriter.number(sx(xPosition($0.x)))),\(SVGWriter.number(sy($0.high ?? $0.y)))" }
                 let lower = sorted.reversed().map { "\(SVGWriter.number(sx(xPosition($0.x)))),\(SVGWriter.number(sy($0.low ?? $0.y)))" }
-                svg.raw("<polygon class=\"band\" points=\"\((upper + lower).joined(separator: " "))\" fill=\"\(color)\" fill-opacity=\"0.16\" stroke=\"none\"/>")
+                svg.raw(
+                    "<polygon class=\"band\" points=\"\((upper + lower).joined(separator: " "))\" fill=\"\(color)\" fill-opacity=\"0.16\" stroke=\"none\"/>"
+                )
             }
             let path = sorted.map { "\(SVGWriter.number(sx(xPosition($0.x)))),\(SVGWriter.number(sy($0.y)))" }.joined(separator: " ")
-            svg.raw("<polyline class=\"series\" points=\"\(path)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\"><title>\(SVGWriter.escape(line.name))</title></polyline>")
+            svg.raw(
+                "<polyline class=\"series\" points=\"\(path)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\"><title>\(SVGWriter.escape(line.name))</title></polyline>"
+            )
             if errorBars || sorted.count == 1 {
                 for point in sorted {
                     let x = sx(xPosition(point.x))

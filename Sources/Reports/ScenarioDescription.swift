@@ -7,10 +7,13 @@ enum ScenarioDescription {
     static func describe(_ world: WorldConfiguration) -> String {
         var sentences: [String] = []
         let warmUp = world.warmUp > .zero ? ", the first \(duration(world.warmUp)) of them warm-up" : ""
-        sentences.append("**\(world.name)** simulates \(duration(world.duration))\(warmUp), reported in intervals of \(duration(world.reportingInterval)).")
+        sentences.append(
+            "**\(world.name)** simulates \(duration(world.duration))\(warmUp), reported in intervals of \(duration(world.reportingInterval)).")
         let channels = world.channels.map { channel in
             let rates = channel.ratesPerHour
-            let rate = rates.min() == rates.max() ? Figures.number(rates.first ?? 0) : "\(Figures.number(rates.min() ?? 0))–\(Figures.number(rates.max() ?? 0))"
+            let rate =
+                rates.min() == rates.max()
+                ? Figures.number(rates.first ?? 0) : "\(Figures.number(rates.min() ?? 0))–\(Figures.number(rates.max() ?? 0))"
             return "\(name(of: channel.kind)) at \(rate) customers an hour into \(channel.queue)"
         }
         sentences.append("Customers arrive on \(list(channels)).")
@@ -23,7 +26,9 @@ enum ScenarioDescription {
         }
         sentences.append("\(supervisors) supervisors monitor conversations, one supervisor per conversation at a time: \(list(supervisorGroups)).")
         let cluster = world.cluster
-        if cluster.nodes > 1 || cluster.nodeCrashesPerHour > 0 || !cluster.nodeCrashes.isEmpty || !cluster.partitions.isEmpty || cluster.messageLossProbability > 0 {
+        if cluster.nodes > 1 || cluster.nodeCrashesPerHour > 0 || !cluster.nodeCrashes.isEmpty || !cluster.partitions.isEmpty
+            || cluster.messageLossProbability > 0
+        {
             var faults: [String] = []
             if cluster.nodeCrashesPerHour > 0 || !cluster.nodeCrashes.isEmpty { faults.append("node crashes") }
             if !cluster.partitions.isEmpty { faults.append("partitions") }

@@ -65,7 +65,8 @@ public struct Expectation: Sendable, Hashable, CustomStringConvertible {
             case .atMost: observed <= threshold ?? 0
             case .holds: observed != 0
             }
-        let message = held ? "\(path) was \(shown), \(expected) as expected (\(location))" : "\(path) was \(shown), expected \(expected) (\(location))"
+        let message =
+            held ? "\(path) was \(shown), \(expected) as expected (\(location))" : "\(path) was \(shown), expected \(expected) (\(location))"
         return ExpectationResult(expectation: self, held: held, observed: observed, message: message)
     }
 

@@ -43,7 +43,9 @@ enum ScalarSyntax {
     /// A length of time as a scenario would write it: in the largest unit that measures it exactly (`8h`,
     /// `90m`, `250ms`), else in seconds.
     static func format(_ span: TimeSpan) -> String {
-        let units: [(suffix: String, nanoseconds: Int64)] = [("h", 3_600_000_000_000), ("m", 60_000_000_000), ("s", 1_000_000_000), ("ms", 1_000_000)]
+        let units: [(suffix: String, nanoseconds: Int64)] = [
+            ("h", 3_600_000_000_000), ("m", 60_000_000_000), ("s", 1_000_000_000), ("ms", 1_000_000),
+        ]
         for unit in units where span.nanoseconds % unit.nanoseconds == 0 {
             return String(span.nanoseconds / unit.nanoseconds) + unit.suffix
         }

@@ -121,7 +121,8 @@ public enum ScenarioLoader {
         if let node = overflow(root, budget: &budget) {
             throw ScenarioError(
                 at: reader.location(of: node),
-                "the file holds more than \(valuesMaximum) values once each alias (*name) is replaced by what it names; the count passes the limit here")
+                "the file holds more than \(valuesMaximum) values once each alias (*name) is replaced by what it names; the count passes the limit here"
+            )
         }
         var sweep: [SweepParameter]?
         var sweepNode: YAMLNode?
@@ -129,7 +130,8 @@ public enum ScenarioLoader {
         if case .mapping(let mapping) = root, let node = mapping["sweep"] {
             sweepNode = node
             sweep = reader.sweep(node)
-            baseRoot = .mapping(.init(mapping.filter { $0.key.scalar?.string != "sweep" }.map { ($0.key, $0.value) }, mapping.tag, mapping.style, mapping.mark))
+            baseRoot = .mapping(
+                .init(mapping.filter { $0.key.scalar?.string != "sweep" }.map { ($0.key, $0.value) }, mapping.tag, mapping.style, mapping.mark))
         }
         let decoded = reader.scenario(baseRoot)
         if let error = combined(reader.errors) { throw error }
@@ -146,7 +148,8 @@ public enum ScenarioLoader {
         guard variantCount * values <= sweepValuesMaximum else {
             throw ScenarioError(
                 at: reader.location(of: sweepNode),
-                "the sweep makes \(variantCount) variants of a file of \(values) values, more than \(sweepValuesMaximum) values in all; sweep fewer values")
+                "the sweep makes \(variantCount) variants of a file of \(values) values, more than \(sweepValuesMaximum) values in all; sweep fewer values"
+            )
         }
         var variants: [Scenario] = []
         for combination in combinations(sweep.map(\.count)) {

@@ -122,7 +122,9 @@ extension ScenarioReader {
             guard let nameNode, case .scalar(let scalar) = nameNode, !Self.isNull(nameNode) else { continue }
             if let earlier = first[scalar.string] {
                 let position = location(of: earlier)
-                report("duplicate \(what) name \(String(reflecting: scalar.string)); it is first declared at \(position.line):\(position.column)", at: nameNode)
+                report(
+                    "duplicate \(what) name \(String(reflecting: scalar.string)); it is first declared at \(position.line):\(position.column)",
+                    at: nameNode)
             } else {
                 first[scalar.string] = nameNode
                 names.append(scalar.string)
@@ -494,7 +496,9 @@ extension ScenarioReader {
         var limits = RunLimits()
         read(fields, "maximumEvents", into: &limits.maximumEvents) { integer($0, $1, minimum: 1) }
         read(fields, "maximumPendingEvents", into: &limits.maximumPendingEvents) { integer($0, $1, minimum: 1, maximum: Limits.pendingEvents) }
-        read(fields, "maximumHistoryOperations", into: &limits.maximumHistoryOperations) { integer($0, $1, minimum: 0, maximum: Limits.historyOperations) }
+        read(fields, "maximumHistoryOperations", into: &limits.maximumHistoryOperations) {
+            integer($0, $1, minimum: 0, maximum: Limits.historyOperations)
+        }
         return limits
     }
 }

@@ -144,7 +144,8 @@ final class ScenarioReader {
     func fileName(_ node: YAMLNode, _ path: String) -> String? {
         guard let text = name(node, path) else { return nil }
         if let problem = FileName.problem(text) {
-            report("expected a name of \(FileName.allowed) (\(path) names a results directory), found \(Self.found(node)), which \(problem)", at: node)
+            report(
+                "expected a name of \(FileName.allowed) (\(path) names a results directory), found \(Self.found(node)), which \(problem)", at: node)
             return nil
         }
         return text

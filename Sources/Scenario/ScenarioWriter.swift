@@ -25,7 +25,9 @@ public enum ScenarioWriter {
         lines += world.supervisorGroups.map(supervisorGroup)
         lines += network(world.network) + contention(world.contention) + cluster(world.cluster)
         let limits = world.limits
-        lines.append("limits: {maximumEvents: \(limits.maximumEvents), maximumPendingEvents: \(limits.maximumPendingEvents), maximumHistoryOperations: \(limits.maximumHistoryOperations)}")
+        lines.append(
+            "limits: {maximumEvents: \(limits.maximumEvents), maximumPendingEvents: \(limits.maximumPendingEvents), maximumHistoryOperations: \(limits.maximumHistoryOperations)}"
+        )
         return lines.joined(separator: "\n") + "\n"
     }
 

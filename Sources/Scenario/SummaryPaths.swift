@@ -79,7 +79,8 @@ enum SummaryPaths {
     /// The known paths closest to `path` in edit distance, closest first.
     static func nearest(to path: String, count: Int = 3) -> [String] {
         let candidates = known + countObjects.map { $0 + ".<key>" }
-        return candidates
+        return
+            candidates
             .map { (candidate: $0, distance: editDistance(path, $0)) }
             .sorted { ($0.distance, $0.candidate) < ($1.distance, $1.candidate) }
             .prefix(count)

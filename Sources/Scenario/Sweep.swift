@@ -109,7 +109,9 @@ extension ScenarioReader {
         }
         let segments = pathText.split(separator: ".", omittingEmptySubsequences: false).map { String($0).trimmingSpaces() }
         guard !segments.contains(where: \.isEmpty) else {
-            report("expected a path of keys and list items joined by dots, such as supervisorGroups.floor.count, found \(Self.found(pathNode))", at: pathNode)
+            report(
+                "expected a path of keys and list items joined by dots, such as supervisorGroups.floor.count, found \(Self.found(pathNode))",
+                at: pathNode)
             return nil
         }
         if segments.first == "sweep" || segments.first == "name" || segments.first == "expect" {
@@ -161,11 +163,15 @@ extension ScenarioReader {
         for variant in variants {
             let name = variant.directoryName
             if name.count > SweepKeys.directoryNameMaximum {
-                report("variant \(variant.title) would write to a directory whose name has \(name.count) characters, more than \(SweepKeys.directoryNameMaximum); shorten the parameter's name or its values", at: node)
+                report(
+                    "variant \(variant.title) would write to a directory whose name has \(name.count) characters, more than \(SweepKeys.directoryNameMaximum); shorten the parameter's name or its values",
+                    at: node)
                 return
             }
             if name.hasPrefix(".") {
-                report("variant \(variant.title) would write to a hidden directory \(String(reflecting: name)); a parameter's name must not start with .", at: node)
+                report(
+                    "variant \(variant.title) would write to a hidden directory \(String(reflecting: name)); a parameter's name must not start with .",
+                    at: node)
                 return
             }
             if let earlier = seen[name.lowercased()] {
@@ -247,7 +253,9 @@ extension ScenarioReader {
             } else {
                 let names = items.compactMap(Self.itemName)
                 let known = names.isEmpty ? "" : "; its items are \(names.joined(separator: ", "))"
-                report("sweep: \(here) has no item \(String(reflecting: segment)) (name an item, give its index from 0, or * for every item)\(known)", at: parameter.pathNode)
+                report(
+                    "sweep: \(here) has no item \(String(reflecting: segment)) (name an item, give its index from 0, or * for every item)\(known)",
+                    at: parameter.pathNode)
                 return nil
             }
             for index in chosen {

@@ -48,7 +48,10 @@ struct LockTests {
         let (second, _) = centre.inProgress(agent: Centre.agentBen)
         _ = try centre.session(first, by: Centre.alice)
         _ = try centre.session(second, by: Centre.bob)
-        #expect(centre.start(first, by: Centre.bob).error == .alreadyMonitored(by: centre.conversation(first).activeSession!.holder, since: centre.conversation(first).activeSession!.startedAt))
+        #expect(
+            centre.start(first, by: Centre.bob).error
+                == .alreadyMonitored(by: centre.conversation(first).activeSession!.holder, since: centre.conversation(first).activeSession!.startedAt)
+        )
         #expect(centre.engine.users[Centre.alice]!.monitoringSessions.map(\.conversation) == [first])
         #expect(centre.engine.users[Centre.bob]!.monitoringSessions.map(\.conversation) == [second])
     }
@@ -137,11 +140,13 @@ struct LockTests {
         let (id, _) = centre.inProgress()
         let session = try centre.session(id, by: Centre.alice)
         centre.must(.stopMonitoring(session.id, by: Centre.alice, from: .details))
-        #expect(centre.run(.stopMonitoring(session.id, by: Centre.alice, from: .interaction)).error
-            == .sessionAlreadyEnded(session.id, .stoppedFromDetails))
+        #expect(
+            centre.run(.stopMonitoring(session.id, by: Centre.alice, from: .interaction)).error
+                == .sessionAlreadyEnded(session.id, .stoppedFromDetails))
         #expect(centre.session(session.id).endReason == .stoppedFromDetails)
-        #expect(centre.run(.stopMonitoring(SessionID(conversation: id, token: 9), by: Centre.alice, from: .details)).error
-            == .unknownSession(SessionID(conversation: id, token: 9)))
+        #expect(
+            centre.run(.stopMonitoring(SessionID(conversation: id, token: 9), by: Centre.alice, from: .details)).error
+                == .unknownSession(SessionID(conversation: id, token: 9)))
     }
 
     @Test("M12 a session whose lease is not renewed ends with leaseExpired")

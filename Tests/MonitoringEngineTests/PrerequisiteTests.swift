@@ -24,7 +24,9 @@ struct PrerequisiteTests {
         var centre = Centre()
         let (id, _) = centre.inProgress()
         let role = RoleID(9)
-        centre.must(.defineRole(Role(id: role, name: "Viewer only", permissions: PermissionSet(Permission.allCases.filter { $0 != .conversationMessageMonitor }))))
+        centre.must(
+            .defineRole(
+                Role(id: role, name: "Viewer only", permissions: PermissionSet(Permission.allCases.filter { $0 != .conversationMessageMonitor }))))
         centre.must(.assignRoles(Centre.alice, [role]))
         #expect(centre.start(id, by: Centre.alice).error == .missingPermission(.conversationMessageMonitor))
     }
@@ -34,17 +36,21 @@ struct PrerequisiteTests {
         var centre = Centre()
         let (id, _) = centre.inProgress()
         let role = RoleID(9)
-        centre.must(.defineRole(Role(id: role, name: "No transcript", permissions: PermissionSet(Permission.allCases.filter { $0 != .conversationMessageView }))))
+        centre.must(
+            .defineRole(
+                Role(id: role, name: "No transcript", permissions: PermissionSet(Permission.allCases.filter { $0 != .conversationMessageView }))))
         centre.must(.assignRoles(Centre.alice, [role]))
         #expect(centre.start(id, by: Centre.alice).error == .missingPermission(.conversationMessageView))
     }
 
-    @Test("M2 each entry point needs its view permission", arguments: [
-        (EntryPoint.interactions, Permission.analyticsConversationDetailView),
-        (.interactionDetails, .analyticsConversationDetailView),
-        (.queueActivity, .analyticsQueueObservationView),
-        (.queueActivity, .routingQueueView),
-    ])
+    @Test(
+        "M2 each entry point needs its view permission",
+        arguments: [
+            (EntryPoint.interactions, Permission.analyticsConversationDetailView),
+            (.interactionDetails, .analyticsConversationDetailView),
+            (.queueActivity, .analyticsQueueObservationView),
+            (.queueActivity, .routingQueueView),
+        ])
     func entryPointPermission(entryPoint: EntryPoint, missing: Permission) throws {
         var centre = Centre()
         let (id, _) = centre.inProgress()
@@ -52,8 +58,9 @@ struct PrerequisiteTests {
         centre.must(.defineRole(Role(id: role, name: "Partial", permissions: PermissionSet(Permission.allCases.filter { $0 != missing }))))
         centre.must(.assignRoles(Centre.alice, [role]))
         #expect(centre.start(id, by: Centre.alice, via: entryPoint).error == .missingPermission(missing))
-        #expect(centre.views.interactions(viewer: Centre.alice, now: centre.now).error
-            == (missing == .analyticsConversationDetailView ? .missingPermission(missing) : nil))
+        #expect(
+            centre.views.interactions(viewer: Centre.alice, now: centre.now).error
+                == (missing == .analyticsConversationDetailView ? .missingPermission(missing) : nil))
     }
 
     @Test("M2 permissions that gate nothing do not block monitoring")

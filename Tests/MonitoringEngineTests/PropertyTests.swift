@@ -55,8 +55,9 @@ struct PropertyTests {
         let setupCount = scenario.history.count
 
         // The real history: a grant, a refusal, an idempotent re-start, a stop, a new grant, a stale stop.
-        guard case .success(.monitoringStarted(let first)) = scenario.perform(
-            .startMonitoring(c, supervisor: alice, agent: nil, via: .interactions), after: .seconds(1))
+        guard
+            case .success(.monitoringStarted(let first)) = scenario.perform(
+                .startMonitoring(c, supervisor: alice, agent: nil, via: .interactions), after: .seconds(1))
         else {
             Issue.record("alice was not granted: \(scenario.report())")
             return
@@ -68,30 +69,37 @@ struct PropertyTests {
         #expect(scenario.engine.checkDeliveries([Delivery(recipient: .customer(c), eventIndex: grantIndex)]).map(\.rule) == ["M14"])
         #expect(scenario.engine.checkDeliveries([Delivery(recipient: .user(agentUser), eventIndex: grantIndex)]).map(\.rule) == ["M14"])
 
-        #expect(scenario.perform(.startMonitoring(c, supervisor: bob, agent: nil, via: .queueActivity), after: .seconds(1))
-            == .failure(.alreadyMonitored(by: first.holder, since: first.startedAt)))
-        #expect(scenario.perform(.startMonitoring(c, supervisor: alice, agent: nil, via: .interactionDetails), after: .seconds(1))
-            == .success(.alreadyMonitoring(first)))
-        #expect(scenario.perform(.stopMonitoring(first.id, by: alice, from: .interaction), after: .seconds(1))
-            == .success(.monitoringStopped(first.id)))
-        guard case .success(.monitoringStarted(let second)) = scenario.perform(
-            .startMonitoring(c, supervisor: bob, agent: nil, via: .interactions), after: .seconds(1))
+        #expect(
+            scenario.perform(.startMonitoring(c, supervisor: bob, agent: nil, via: .queueActivity), after: .seconds(1))
+                == .failure(.alreadyMonitored(by: first.holder, since: first.startedAt)))
+        #expect(
+            scenario.perform(.startMonitoring(c, supervisor: alice, agent: nil, via: .interactionDetails), after: .seconds(1))
+                == .success(.alreadyMonitoring(first)))
+        #expect(
+            scenario.perform(.stopMonitoring(first.id, by: alice, from: .interaction), after: .seconds(1))
+                == .success(.monitoringStopped(first.id)))
+        guard
+            case .success(.monitoringStarted(let second)) = scenario.perform(
+                .startMonitoring(c, supervisor: bob, agent: nil, via: .interactions), after: .seconds(1))
         else {
             Issue.record("bob was not granted after alice stopped: \(scenario.report())")
             return
         }
         #expect(second.id.token > first.id.token)
-        #expect(scenario.perform(.stopMonitoring(first.id, by: alice, from: .details), after: .seconds(1))
-            == .failure(.sessionAlreadyEnded(first.id, .stoppedFromInteraction)))
-        #expect(scenario.perform(.stopMonitoring(second.id, by: alice, from: .details), after: .seconds(1))
-            == .failure(.notSessionOwner(second.id, owner: bob)))
+        #expect(
+            scenario.perform(.stopMonitoring(first.id, by: alice, from: .details), after: .seconds(1))
+                == .failure(.sessionAlreadyEnded(first.id, .stoppedFromInteraction)))
+        #expect(
+            scenario.perform(.stopMonitoring(second.id, by: alice, from: .details), after: .seconds(1))
+                == .failure(.notSessionOwner(second.id, owner: bob)))
         #expect(scenario.failures.isEmpty, "\(scenario.report())")
 
         let history = scenario.history
         #expect(history.count == setupCount + 7)
         let (grant, refusal, resume, regrant, staleStop) = (
             history[setupCount], history[setupCount + 1], history[setupCount + 2], history[setupCount + 4],
-            history[setupCount + 5])
+            history[setupCount + 5]
+        )
         let template = grant.events[0]
         func record(_ event: Event, at instant: Instant) -> EventRecord {
             var record = template
@@ -177,7 +185,10 @@ struct PropertyTests {
         // M19: after alice stopped, eligible bob is refused as if she still held the lock.
         var stuck = regrant
         stuck.result = .failure(.alreadyMonitored(by: first.holder, since: first.startedAt))
-        stuck.events = [regrant.events[0], record(.monitorDenied(c, supervisor: bob, .alreadyMonitored(by: first.holder, since: first.startedAt)), at: regrant.now)]
+        stuck.events = [
+            regrant.events[0],
+            record(.monitorDenied(c, supervisor: bob, .alreadyMonitored(by: first.holder, since: first.startedAt)), at: regrant.now),
+        ]
         stuck.deliveries = [Delivery(recipient: .user(bob), eventIndex: 1)]
         #expect(flags("M19", replay(Array(history[..<(setupCount + 4)]) + [stuck])))
     }
@@ -612,13 +623,19 @@ struct MonitoringScenario {
         must(.defineRole(Role(id: Self.fullRole, name: "Monitoring supervisor", permissions: Self.fullPermissions)))
         must(.defineRole(Role(id: Self.agentRole, name: "Agent", permissions: [.conversationMessageView, .conversationMessageAccept])))
         must(.defineRole(Role(id: Self.noMonitorRole, name: "Viewer", permissions: Self.full(without: .conversationMessageMonitor))))
-        must(.defineRole(Role(
-            id: Self.interactionsRole, name: "Interactions",
-            permissions: [.conversationMessageMonitor, .conversationMessageView, .conversationMessageAccept, .analyticsConversationDetailView])))
+        must(
+            .defineRole(
+                Role(
+                    id: Self.interactionsRole, name: "Interactions",
+                    permissions: [
+                        .conversationMessageMonitor, .conversationMessageView, .conversationMessageAccept, .analyticsConversationDetailView,
+                    ])))
         must(.defineRole(Role(id: Self.flexRole, name: "Flexible", permissions: Self.fullPermissions)))
-        must(.defineRole(Role(
-            id: Self.queueRole, name: "Queue observer",
-            permissions: [.conversationMessageMonitor, .conversationMessageView, .analyticsQueueObservationView, .routingQueueView])))
+        must(
+            .defineRole(
+                Role(
+                    id: Self.queueRole, name: "Queue observer",
+                    permissions: [.conversationMessageMonitor, .conversationMessageView, .analyticsQueueObservationView, .routingQueueView])))
         let supervisors: [(UserID, String, Licence, [RoleID])] = [
             (Self.alice, "Alice", .cx3, [Self.fullRole]), (Self.bob, "Bob", .cx2, [Self.fullRole]),
             (Self.carol, "Carol", .cx1DigitalAddOn2, [Self.interactionsRole]), (Self.dan, "Dan", .cx1, [Self.fullRole]),
@@ -632,9 +649,11 @@ struct MonitoringScenario {
             must(.addUser(User(id: id, displayName: "Agent \(index + 1)", licence: .cx1, roles: [Self.agentRole], presence: .onQueue)))
         }
         must(.addUser(User(id: Self.admin, displayName: "Admin", licence: .cx3, roles: [], isAdministrator: true)))
-        must(.addQueue(Queue(
-            id: Self.support, name: "Support", members: Array(Self.agents[0..<3]), wrapUpCodes: ["resolved", "escalated"],
-            script: "Greet the customer")))
+        must(
+            .addQueue(
+                Queue(
+                    id: Self.support, name: "Support", members: Array(Self.agents[0..<3]), wrapUpCodes: ["resolved", "escalated"],
+                    script: "Greet the customer")))
         must(.addQueue(Queue(id: Self.sales, name: "Sales", members: Array(Self.agents[3...]))))
         let channels: [Channel] = [
             .webMessaging, .messaging(.whatsApp), .sms, .messaging(.facebook), .webMessaging, .sms,
@@ -739,7 +758,8 @@ struct MonitoringScenario {
 
     static func describe(_ result: Result<Outcome, MonitoringError>) -> String {
         switch result {
-        case .success(.monitoringStarted(let session)): "monitoringStarted(\(session.id) of \(session.supervisor), lease until \(session.leaseExpiresAt))"
+        case .success(.monitoringStarted(let session)):
+            "monitoringStarted(\(session.id) of \(session.supervisor), lease until \(session.leaseExpiresAt))"
         case .success(.alreadyMonitoring(let session)): "alreadyMonitoring(\(session.id) of \(session.supervisor))"
         case .success(let outcome): "\(outcome)".replacing("MonitoringEngine.", with: "")
         case .failure(let error): "failure(\(error))"
@@ -757,11 +777,13 @@ struct MonitoringScenario {
             let held = model.held[conversation.id]
             if views.holder(of: conversation.id)?.session != held?.session {
                 found.append(
-                    "M19 \(conversation.id): views show monitoredBy \(String(describing: views.holder(of: conversation.id)?.session)), events say \(String(describing: held?.session))")
+                    "M19 \(conversation.id): views show monitoredBy \(String(describing: views.holder(of: conversation.id)?.session)), events say \(String(describing: held?.session))"
+                )
             }
             if conversation.activeSession?.id != held?.session {
                 found.append(
-                    "M8 \(conversation.id): engine holds \(String(describing: conversation.activeSession?.id)), events say \(String(describing: held?.session))")
+                    "M8 \(conversation.id): engine holds \(String(describing: conversation.activeSession?.id)), events say \(String(describing: held?.session))"
+                )
             }
             guard let session = conversation.activeSession else { continue }
             if session.leaseExpiresAt != held?.leaseUntil {

@@ -76,11 +76,12 @@ struct RecordTests {
             case .ended: "ended"
             }
         }
-        #expect(kinds == [
-            "created", "queued", "alerted", "connected", "message", "monitorStart", "message",
-            "monitorEnd(stoppedFromInteraction)", "monitorStart", "message", "monitorEnd(conversationEnded)",
-            "disconnected", "ended", "wrappedUp",
-        ])
+        #expect(
+            kinds == [
+                "created", "queued", "alerted", "connected", "message", "monitorStart", "message",
+                "monitorEnd(stoppedFromInteraction)", "monitorStart", "message", "monitorEnd(conversationEnded)",
+                "disconnected", "ended", "wrappedUp",
+            ])
         let spans = sessions.map { ($0.startedAt, $0.endedAt!) }
         #expect(spans.allSatisfy { $0.0 < $0.1 })
     }
@@ -95,15 +96,16 @@ struct RecordTests {
         centre.must(.stopMonitoring(session.id, by: Centre.alice, from: .details))
         let records = try centre.audit.records(visibleTo: centre.engine.users[Centre.admin]!).get()
         let actions = records.map(\.action)
-        #expect(actions == [
-            .attempted(agent: nil, .interactions),
-            .granted(session: session.id, monitoredParticipant: session.monitoredParticipant),
-            .attempted(agent: nil, .interactions),
-            .denied(.alreadyMonitored(by: session.holder, since: session.startedAt)),
-            .attempted(agent: nil, .interactions),
-            .resumed(session: session.id),
-            .ended(session: session.id, .stoppedFromDetails),
-        ])
+        #expect(
+            actions == [
+                .attempted(agent: nil, .interactions),
+                .granted(session: session.id, monitoredParticipant: session.monitoredParticipant),
+                .attempted(agent: nil, .interactions),
+                .denied(.alreadyMonitored(by: session.holder, since: session.startedAt)),
+                .attempted(agent: nil, .interactions),
+                .resumed(session: session.id),
+                .ended(session: session.id, .stoppedFromDetails),
+            ])
         #expect(records.map(\.supervisor) == [Centre.alice, Centre.alice, Centre.bob, Centre.bob, Centre.alice, Centre.alice, Centre.alice])
         #expect(records.map(\.sequence) == Array(0..<7))
         #expect(centre.audit.records(visibleTo: centre.engine.users[Centre.agentAnna]!).error == .administratorsOnly)

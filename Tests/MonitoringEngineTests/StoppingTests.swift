@@ -56,7 +56,9 @@ struct StoppingTests {
         #expect(centre.session(session.id).endReason == .monitoredAgentLeft)
     }
 
-    @Test("M18 the session ends when the monitored agent is transferred away, to an agent or a queue", arguments: [TransferTarget.agent(Centre.agentBen), .queue(Centre.otherQueue)])
+    @Test(
+        "M18 the session ends when the monitored agent is transferred away, to an agent or a queue",
+        arguments: [TransferTarget.agent(Centre.agentBen), .queue(Centre.otherQueue)])
     func agentTransferred(target: TransferTarget) throws {
         var centre = Centre()
         let (id, agent) = centre.inProgress()

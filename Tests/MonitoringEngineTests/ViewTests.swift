@@ -39,7 +39,11 @@ struct ViewTests {
         let details = try centre.engine.interactionDetails(first, viewer: Centre.alice, now: centre.now).get()
         #expect(details.conversation == first)
         let role = RoleID(9)
-        centre.must(.defineRole(Role(id: role, name: "No queue view", permissions: [.conversationMessageMonitor, .conversationMessageView, .analyticsQueueObservationView])))
+        centre.must(
+            .defineRole(
+                Role(
+                    id: role, name: "No queue view",
+                    permissions: [.conversationMessageMonitor, .conversationMessageView, .analyticsQueueObservationView])))
         centre.must(.assignRoles(Centre.bob, [role]))
         #expect(centre.views.queueActivity(Centre.queue, viewer: Centre.bob, now: centre.now).error == .missingPermission(.routingQueueView))
     }
@@ -58,7 +62,9 @@ struct ViewTests {
         #expect(details.actions.map(\.button) == [.monitoredBy(session.holder), .monitoredBy(session.holder)])
         #expect(details.metrics.nMonitoringSessions == 1)
         #expect(details.timeline == centre.conversation(id).timeline)
-        #expect(centre.engine.interactionDetails(id, viewer: Centre.agentAnna, now: centre.now).error == .missingPermission(.analyticsConversationDetailView))
+        #expect(
+            centre.engine.interactionDetails(id, viewer: Centre.agentAnna, now: centre.now).error
+                == .missingPermission(.analyticsConversationDetailView))
     }
 
     @Test("M26 a read model fed late shows a stale button until the events arrive; staleness is measurable")
@@ -98,7 +104,9 @@ struct ReadModelSnapshotTests {
         for viewer in [Centre.alice, Centre.bob, Centre.carol, Centre.agentAnna] {
             #expect(rebuilt.interactions(viewer: viewer, now: centre.now) == centre.views.interactions(viewer: viewer, now: centre.now))
             for queue in [Centre.queue, Centre.otherQueue] {
-                #expect(rebuilt.queueActivity(queue, viewer: viewer, now: centre.now) == centre.views.queueActivity(queue, viewer: viewer, now: centre.now))
+                #expect(
+                    rebuilt.queueActivity(queue, viewer: viewer, now: centre.now)
+                        == centre.views.queueActivity(queue, viewer: viewer, now: centre.now))
             }
             for id in [first, second, ended, queued] {
                 #expect(rebuilt.button(for: id, viewer: viewer) == centre.views.button(for: id, viewer: viewer))

@@ -24,7 +24,9 @@ struct BrowserRenderTests {
 
     @Test("Headless Chromium renders report.html, charts included, to a non-blank PNG of the requested size")
     func rendersWithCharts() throws {
-        let browser = try #require(try Self.browser(), "Chromium is not installed and .ci/setup could not install it (Debian's chromium package; it needs root or sudo), or set CHROMIUM")
+        let browser = try #require(
+            try Self.browser(),
+            "Chromium is not installed and .ci/setup could not install it (Debian's chromium package; it needs root or sudo), or set CHROMIUM")
         let report = try ReportFixture.directory().appendingPathComponent("report.html")
         let png = FileManager.default.temporaryDirectory.appendingPathComponent("binoculars-render-\(UUID().uuidString).png")
         let profile = FileManager.default.temporaryDirectory.appendingPathComponent("binoculars-chromium-\(UUID().uuidString)")
@@ -73,7 +75,9 @@ struct BrowserRenderTests {
         zlib += [0, 0, 0, 0]  // Adler-32, not checked.
         func chunk(_ type: String, _ body: [UInt8]) -> [UInt8] {
             let length = UInt32(body.count)
-            return [UInt8(length >> 24), UInt8(length >> 16 & 0xFF), UInt8(length >> 8 & 0xFF), UInt8(length & 0xFF)] + Array(type.utf8) + body + [0, 0, 0, 0]
+            return [UInt8(length >> 24), UInt8(length >> 16 & 0xFF), UInt8(length >> 8 & 0xFF), UInt8(length & 0xFF)] + Array(type.utf8) + body + [
+                0, 0, 0, 0,
+            ]
         }
         let header: [UInt8] = [0, 0, 0, 2, 0, 0, 0, 1, 8, 2, 0, 0, 0]
         let file = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + chunk("IHDR", header) + chunk("IDAT", zlib) + chunk("IEND", [])

@@ -22,13 +22,18 @@ private func runAndWrite(seed: UInt64) throws -> URL {
 
 @Suite("Run outputs")
 struct DeterministicOutputTests {
-    static let deterministicFiles = ["summary.json", "history.jsonl", "series.csv", "latency-distribution.csv", "run.json", "scenario.yaml", "report.md"]
+    static let deterministicFiles = [
+        "summary.json", "history.jsonl", "series.csv", "latency-distribution.csv", "run.json", "scenario.yaml", "report.md",
+    ]
 
     @Test("The same scenario and seed write byte-identical summary, history, series and report; timing is apart")
     func byteIdentical() throws {
         let first = try runAndWrite(seed: 42)
         let second = try runAndWrite(seed: 42)
-        defer { try? FileManager.default.removeItem(at: first); try? FileManager.default.removeItem(at: second) }
+        defer {
+            try? FileManager.default.removeItem(at: first)
+            try? FileManager.default.removeItem(at: second)
+        }
         for file in Self.deterministicFiles {
             let one = try Data(contentsOf: first.appendingPathComponent(file))
             let two = try Data(contentsOf: second.appendingPathComponent(file))
@@ -44,7 +49,10 @@ struct DeterministicOutputTests {
     func seedMatters() throws {
         let first = try runAndWrite(seed: 1)
         let second = try runAndWrite(seed: 2)
-        defer { try? FileManager.default.removeItem(at: first); try? FileManager.default.removeItem(at: second) }
+        defer {
+            try? FileManager.default.removeItem(at: first)
+            try? FileManager.default.removeItem(at: second)
+        }
         let one = try Data(contentsOf: first.appendingPathComponent("history.jsonl"))
         let two = try Data(contentsOf: second.appendingPathComponent("history.jsonl"))
         #expect(one != two)
@@ -75,7 +83,9 @@ struct DeterministicOutputTests {
         let directory = try runAndWrite(seed: 4)
         defer { try? FileManager.default.removeItem(at: directory) }
         let rows = try String(contentsOf: directory.appendingPathComponent("series.csv"), encoding: .utf8).split(separator: "\n")
-        #expect(rows.first?.hasPrefix("interval_start_s,offered,offered_at_once,answered,answered_within_threshold,abandoned,abandoned_short,service_level,") == true)
+        #expect(
+            rows.first?.hasPrefix(
+                "interval_start_s,offered,offered_at_once,answered,answered_within_threshold,abandoned,abandoned_short,service_level,") == true)
         let columns = rows.first?.split(separator: ",").count ?? 0
         #expect(rows.dropFirst().allSatisfy { $0.split(separator: ",", omittingEmptySubsequences: false).count == columns })
         // 30 minutes, warm-up 10, intervals of 15 from the end of warm-up: 10–25 and 25–30.

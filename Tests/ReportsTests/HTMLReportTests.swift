@@ -6,7 +6,8 @@ import Testing
 struct HTMLReportTests {
     /// Every attribute value or CSS `url(…)` in the page that names a location.
     static func references(in html: String) -> [String] {
-        let pattern = #"(?i)(?:\b(?:src|href|xlink:href|action|poster|data|srcset)\s*=\s*["']?([^"'\s>]+))|(?:url\(\s*["']?([^"')]+))|(?:@import\s+["']?([^"';]+))"#
+        let pattern =
+            #"(?i)(?:\b(?:src|href|xlink:href|action|poster|data|srcset)\s*=\s*["']?([^"'\s>]+))|(?:url\(\s*["']?([^"')]+))|(?:@import\s+["']?([^"';]+))"#
         let expression = try! NSRegularExpression(pattern: pattern)
         let range = NSRange(html.startIndex..., in: html)
         return expression.matches(in: html, range: range).compactMap { match in
@@ -31,7 +32,8 @@ struct HTMLReportTests {
 
     @Test("The self-containment check catches a page that loads from the network")
     func checkCatchesRemoteReferences() {
-        let bad = #"<img src="https://example.com/x.png"><link href='http://cdn.example/s.css'><div style="background: url(https://e.x/i.png)"></div>"#
+        let bad =
+            #"<img src="https://example.com/x.png"><link href='http://cdn.example/s.css'><div style="background: url(https://e.x/i.png)"></div>"#
         #expect(Self.references(in: bad).filter { $0.hasPrefix("http") }.count == 3)
     }
 
@@ -68,7 +70,9 @@ struct HTMLReportTests {
         let markdown = try String(contentsOf: try ReportFixture.directory().appendingPathComponent("report.md"), encoding: .utf8)
         let html = try ReportFixture.html()
         let tables = try FileManager.default.contentsOfDirectory(atPath: try ReportFixture.directory().appendingPathComponent("tables").path)
-        #expect(tables.contains("key-figures.csv") && tables.contains("latency.csv") && tables.contains("outcomes.csv") && tables.contains("expectations.csv"))
+        #expect(
+            tables.contains("key-figures.csv") && tables.contains("latency.csv") && tables.contains("outcomes.csv")
+                && tables.contains("expectations.csv"))
         // The wall-clock table is timing.md's, apart from the deterministic report.
         let timing = try String(contentsOf: try ReportFixture.directory().appendingPathComponent("timing.md"), encoding: .utf8)
         #expect(tables.contains("timing.csv") && timing.contains("(`tables/timing.csv`)"))
@@ -84,7 +88,11 @@ struct HTMLReportTests {
     func keyFiguresCSV() throws {
         let csv = try String(contentsOf: try ReportFixture.directory().appendingPathComponent("tables/key-figures.csv"), encoding: .utf8)
         let rows = csv.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
-        #expect(rows[0] == ["variant", "figure", "unit", "mean", "ci95_low", "ci95_high", "half_width", "standard_deviation", "replications", "min", "max", "replications_needed"])
+        #expect(
+            rows[0] == [
+                "variant", "figure", "unit", "mean", "ci95_low", "ci95_high", "half_width", "standard_deviation", "replications", "min", "max",
+                "replications_needed",
+            ])
         let serviceLevel = try #require(rows.first { $0[1] == "service level" && $0[0] == "floor supervisors = 5" })
         let summaries = try [1, 2].map { seed in
             let url = try ReportFixture.directory().deletingLastPathComponent()

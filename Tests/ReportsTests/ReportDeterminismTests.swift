@@ -7,7 +7,8 @@ enum CommandLineTool {
 
     /// The `binoculars` executable beside the test bundle, built first if `swift test` did not build it.
     static func executable() throws -> URL {
-        let products = Bundle.allBundles.map(\.bundleURL).first { $0.pathExtension == "xctest" }?.deletingLastPathComponent()
+        let products =
+            Bundle.allBundles.map(\.bundleURL).first { $0.pathExtension == "xctest" }?.deletingLastPathComponent()
             ?? root.appendingPathComponent(".build/debug")
         let binary = products.appendingPathComponent("binoculars")
         if !FileManager.default.isExecutableFile(atPath: binary.path) {
@@ -46,7 +47,8 @@ struct ReportDeterminismTests {
             files[name] = try Data(contentsOf: directory.appendingPathComponent(name))
         }
         for folder in ["tables", "charts"] {
-            for name in try FileManager.default.contentsOfDirectory(atPath: directory.appendingPathComponent(folder).path) where name != "timing.csv" {
+            for name in try FileManager.default.contentsOfDirectory(atPath: directory.appendingPathComponent(folder).path) where name != "timing.csv"
+            {
                 files["\(folder)/\(name)"] = try Data(contentsOf: directory.appendingPathComponent(folder).appendingPathComponent(name))
             }
         }

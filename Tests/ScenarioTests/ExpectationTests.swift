@@ -1,6 +1,7 @@
-@testable import Scenario
 import Simulation
 import Testing
+
+@testable import Scenario
 
 @Suite("Expectations evaluate against a run summary")
 struct ExpectationTests {
@@ -52,7 +53,9 @@ struct ExpectationTests {
             let result = try #require(try Self.expectations(block).first).evaluate(summary)
             #expect(!result.held)
             #expect(result.observed == nil)
-            #expect(result.message.hasPrefix("kpis.serviceLevel was absent (the run had nothing to compute it over), expected at most 0.8") || result.message.hasPrefix("kpis.serviceLevel was absent (the run had nothing to compute it over), expected at least 0.8"))
+            #expect(
+                result.message.hasPrefix("kpis.serviceLevel was absent (the run had nothing to compute it over), expected at most 0.8")
+                    || result.message.hasPrefix("kpis.serviceLevel was absent (the run had nothing to compute it over), expected at least 0.8"))
         }
     }
 
@@ -68,7 +71,8 @@ struct ExpectationTests {
     @Test("outcome keys contain dots, and an outcome the run never counted counts 0")
     func dynamicKeys() throws {
         let expectations = try Self.expectations(
-            "  min: {outcomes.start.ok.granted: 10, endsByReason.conversationEnded: 1}\n  max: {outcomes.stop.timeout: 0, automaticEnds.leaseExpired: 0}")
+            "  min: {outcomes.start.ok.granted: 10, endsByReason.conversationEnded: 1}\n  max: {outcomes.stop.timeout: 0, automaticEnds.leaseExpired: 0}"
+        )
         let results = expectations.evaluate(try Self.summary())
         #expect(results.map(\.held) == [true, true, true, true])
         #expect(results.map(\.observed) == [12, 10, 0, 0])

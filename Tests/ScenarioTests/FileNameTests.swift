@@ -71,7 +71,9 @@ struct FileNameTests {
     func variantsSharingADirectory() throws {
         let slug = "sweep:\n  - {parameter: supervisorGroups.floor.policy, name: policy, values: [{queue: 'a b'}, {queue: a-b}]}\n"
         let slugged = try #require(Self.variantsError(slug, queues: "Support, 'a b', a-b"))
-        #expect(slugged.message.hasPrefix("variants policy = {queue: 'a b'} and policy = {queue: a-b} would write to one directory"), "\(slugged.message)")
+        #expect(
+            slugged.message.hasPrefix("variants policy = {queue: 'a b'} and policy = {queue: a-b} would write to one directory"), "\(slugged.message)"
+        )
         let repeated = "sweep:\n  - {parameter: supervisorGroups.floor.count, name: floor, values: [10, 20, 10]}\n"
         let twice = try #require(Self.variantsError(repeated, queues: "Support"))
         #expect(twice.message.hasPrefix("variants floor = 10 and floor = 10 would write to one directory"), "\(twice.message)")

@@ -47,7 +47,8 @@ struct FuzzFindingTests {
     func sweepTooLarge() throws {
         let hundred = (1...100).map(String.init).joined(separator: ", ")
         let padding = "queues:\n" + (0..<500).map { "  - {name: q\($0), wrapUpCodes: [a, b, c]}" }.joined(separator: "\n") + "\n"
-        let text = SweepTests.base.replacingOccurrences(of: "queues: [{name: Support}]\n", with: padding + "  - {name: Support}\n")
+        let text =
+            SweepTests.base.replacingOccurrences(of: "queues: [{name: Support}]\n", with: padding + "  - {name: Support}\n")
             + "sweep:\n  - {parameter: supervisorGroups.floor.count, values: [\(hundred)]}\n  - {parameter: supervisorGroups.leads.count, values: [\(hundred)]}\n"
         let error = #expect(throws: ScenarioError.self) { try ScenarioLoader.parseVariants(text, path: "sweep.yaml") }
         #expect(error?.message.hasPrefix("the sweep makes 10000 variants of a file of ") == true, "\(error?.message ?? "")")

@@ -30,7 +30,8 @@ struct RegressionFileTests {
 
     @Test("A reduced entry's path is relative to the regression file; its seed is optional and it never swarms")
     func reducedEntry() throws {
-        let (path, directory) = try Self.regressionFile("""
+        let (path, directory) = try Self.regressionFile(
+            """
             - reduced: regressions/reduced.yaml
               defect: stopByConversation
               rule: M11
@@ -55,7 +56,8 @@ struct RegressionFileTests {
 
     @Test("A bad entry is an error at its file, line and column")
     func badEntries() throws {
-        let (path, directory) = try Self.regressionFile("""
+        let (path, directory) = try Self.regressionFile(
+            """
             - scenario: Scenarios/faults/partition-stop-races.yaml
               reduced: regressions/reduced.yaml
               found: both

@@ -197,13 +197,17 @@ struct ScenarioDecodingTests {
         let file = "Scenarios/test.yaml"
         #expect(
             scenario.expectations == [
-                ScenarioExpectation(path: "invariants.held", comparison: .holds, threshold: nil, location: SourceLocation(file: file, line: 80, column: 3)),
-                ScenarioExpectation(path: "kpis.serviceLevel", comparison: .atLeast, threshold: 0.8, location: SourceLocation(file: file, line: 81, column: 9)),
+                ScenarioExpectation(
+                    path: "invariants.held", comparison: .holds, threshold: nil, location: SourceLocation(file: file, line: 80, column: 3)),
+                ScenarioExpectation(
+                    path: "kpis.serviceLevel", comparison: .atLeast, threshold: 0.8, location: SourceLocation(file: file, line: 81, column: 9)),
                 ScenarioExpectation(
                     path: "outcomes.start.ok.granted", comparison: .atLeast, threshold: 1, location: SourceLocation(file: file, line: 81, column: 33)),
                 ScenarioExpectation(
-                    path: "latencyMilliseconds.start.p99", comparison: .atMost, threshold: 500, location: SourceLocation(file: file, line: 82, column: 9)),
-                ScenarioExpectation(path: "contentionRate", comparison: .atMost, threshold: 0.6, location: SourceLocation(file: file, line: 82, column: 45)),
+                    path: "latencyMilliseconds.start.p99", comparison: .atMost, threshold: 500,
+                    location: SourceLocation(file: file, line: 82, column: 9)),
+                ScenarioExpectation(
+                    path: "contentionRate", comparison: .atMost, threshold: 0.6, location: SourceLocation(file: file, line: 82, column: 45)),
             ])
     }
 

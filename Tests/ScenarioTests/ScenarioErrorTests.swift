@@ -19,27 +19,27 @@ struct ScenarioErrorTests {
     }
 
     /// A valid scenario with lines added to its first channel, agent group and supervisor group, and at its end.
-    static func scenario(agentGroupLines: [String] = [], supervisorGroupLines: [String] = [], channelLines: [String] = [], tail: [String] = []) -> String {
-        (
-            [
-                "name: x",  // 1
-                "duration: 1h",  // 2
-                "queues: [Support, Sales]",  // 3
-                "channels:",  // 4
-                "  - kind: webMessaging",  // 5
-                "    queue: Support",  // 6
-                "    ratesPerHour: [60]",  // 7
-            ] + channelLines + [
-                "agentGroups:",
-                "  - name: team-a",
-                "    count: 1",
-                "    queues: [Support]",
-            ] + agentGroupLines + [
-                "supervisorGroups:",
-                "  - name: leads",
-                "    count: 1",
-            ] + supervisorGroupLines + tail
-        ).joined(separator: "\n")
+    static func scenario(agentGroupLines: [String] = [], supervisorGroupLines: [String] = [], channelLines: [String] = [], tail: [String] = [])
+        -> String
+    {
+        ([
+            "name: x",  // 1
+            "duration: 1h",  // 2
+            "queues: [Support, Sales]",  // 3
+            "channels:",  // 4
+            "  - kind: webMessaging",  // 5
+            "    queue: Support",  // 6
+            "    ratesPerHour: [60]",  // 7
+        ] + channelLines + [
+            "agentGroups:",
+            "  - name: team-a",
+            "    count: 1",
+            "    queues: [Support]",
+        ] + agentGroupLines + [
+            "supervisorGroups:",
+            "  - name: leads",
+            "    count: 1",
+        ] + supervisorGroupLines + tail).joined(separator: "\n")
     }
 
     @Test("an unknown key is reported at the key, with the keys that are valid there")
@@ -76,7 +76,9 @@ struct ScenarioErrorTests {
         let tooLong = try #require(Self.error(Self.scenario(tail: ["warmUp: 2h"])))
         #expect(tooLong.description == "Scenarios/x.yaml:15:9: warmUp must be shorter than duration (1h), found \"2h\"")
         let late = try #require(Self.error(Self.scenario(tail: ["contention: {latencySpikes: [{at: 90m, length: 1m, factor: 2}]}"])))
-        #expect(late.description == "Scenarios/x.yaml:15:35: contention.latencySpikes[0].at must fall before the end of the run (duration 1h), found \"90m\"")
+        #expect(
+            late.description
+                == "Scenarios/x.yaml:15:35: contention.latencySpikes[0].at must fall before the end of the run (duration 1h), found \"90m\"")
     }
 
     @Test("an unknown distribution kind is reported at the kind, with the kinds there are")
@@ -106,7 +108,8 @@ struct ScenarioErrorTests {
         let mixed = try #require(Self.error(Self.scenario(agentGroupLines: ["    replyTime: {lognormal: {mean: 20s, sigma: 0.5}}"])))
         #expect(mixed.message == "a lognormal takes either mean and p95, or mu and sigma, not both")
         let missing = try #require(Self.error(Self.scenario(agentGroupLines: ["    replyTime: {lognormal: {mu: 3}}"])))
-        #expect(missing.message == "missing key \"sigma\" in agentGroups[0].replyTime.lognormal; a lognormal takes either mean and p95, or mu and sigma")
+        #expect(
+            missing.message == "missing key \"sigma\" in agentGroups[0].replyTime.lognormal; a lognormal takes either mean and p95, or mu and sigma")
     }
 
     @Test("a count distribution takes numbers, not durations")
@@ -125,13 +128,16 @@ struct ScenarioErrorTests {
     @Test("a selection policy naming an unknown agent group is reported")
     func unknownAgentGroup() throws {
         let error = try #require(Self.error(Self.scenario(supervisorGroupLines: ["    policy: {agentGroup: team-b}"])))
-        #expect(error.description == "Scenarios/x.yaml:15:26: unknown agent group \"team-b\" in supervisorGroups[0].policy.agentGroup; expected one of: team-a")
+        #expect(
+            error.description
+                == "Scenarios/x.yaml:15:26: unknown agent group \"team-b\" in supervisorGroups[0].policy.agentGroup; expected one of: team-a")
     }
 
     @Test("a probability above 1 is out of range, and so is a negative share")
     func probabilityOutOfRange() throws {
         let error = try #require(Self.error(Self.scenario(agentGroupLines: ["    transferProbability: 1.5"])))
-        #expect(error.description == "Scenarios/x.yaml:12:26: agentGroups[0].transferProbability is a probability and must be between 0 and 1, found 1.5")
+        #expect(
+            error.description == "Scenarios/x.yaml:12:26: agentGroups[0].transferProbability is a probability and must be between 0 and 1, found 1.5")
         let share = try #require(Self.error(Self.scenario(supervisorGroupLines: ["    queueActivityShare: -0.1"])))
         #expect(share.message == "supervisorGroups[0].queueActivityShare is a share and must be between 0 and 1, found -0.1")
     }
@@ -152,12 +158,22 @@ struct ScenarioErrorTests {
     @Test("the agents and supervisors of all groups together, and the reporting intervals of a run, are bounded too")
     func totals() throws {
         let groups = (0..<3).map { "  - {name: g\($0), count: 400_000, queues: [Support]}" }
-        let agents = try #require(Self.error(Self.scenario(tail: ["agentGroups:"] + groups).replacingOccurrences(of: "agentGroups:\n  - name: team-a\n    count: 1\n    queues: [Support]\n", with: "")))
-        #expect(agents.description == "Scenarios/x.yaml:14:23: agentGroups[2].count brings the agents of all groups past 1000000, the most a scenario may have")
+        let agents = try #require(
+            Self.error(
+                Self.scenario(tail: ["agentGroups:"] + groups).replacingOccurrences(
+                    of: "agentGroups:\n  - name: team-a\n    count: 1\n    queues: [Support]\n", with: "")))
+        #expect(
+            agents.description
+                == "Scenarios/x.yaml:14:23: agentGroups[2].count brings the agents of all groups past 1000000, the most a scenario may have")
         let supervisors = try #require(Self.error(Self.scenario(supervisorGroupLines: ["  - {name: floor, count: 100_000}"])))
-        #expect(supervisors.description == "Scenarios/x.yaml:15:26: supervisorGroups[1].count brings the supervisors of all groups past 100000, the most a scenario may have")
+        #expect(
+            supervisors.description
+                == "Scenarios/x.yaml:15:26: supervisorGroups[1].count brings the supervisors of all groups past 100000, the most a scenario may have")
         let intervals = try #require(Self.error(Self.scenario(tail: ["reportingInterval: 30ms"])))
-        #expect(intervals.description == "Scenarios/x.yaml:15:20: duration 1h in reporting intervals of 30ms makes more than 100000 intervals; make reportingInterval longer")
+        #expect(
+            intervals.description
+                == "Scenarios/x.yaml:15:20: duration 1h in reporting intervals of 30ms makes more than 100000 intervals; make reportingInterval longer"
+        )
         #expect(throws: Never.self) { try ScenarioLoader.parse(Self.scenario(tail: ["reportingInterval: 36ms"]), path: Self.path) }
     }
 
@@ -196,7 +212,9 @@ struct ScenarioErrorTests {
         let tab = try #require(Self.error("name: x\n\tduration: 1h\n"))
         #expect((tab.line, tab.column) == (2, 1))
         let duplicate = try #require(Self.error("name: x\nname: y\n"))
-        #expect(duplicate.description == "Scenarios/x.yaml:1:1: invalid YAML: key \"name\" appears more than once in one mapping (its first occurrence is here)")
+        #expect(
+            duplicate.description
+                == "Scenarios/x.yaml:1:1: invalid YAML: key \"name\" appears more than once in one mapping (its first occurrence is here)")
     }
 
     @Test("an empty file, or one that is not a mapping, says what the top level must be")

@@ -1,8 +1,9 @@
 import Foundation
 import MonitoringEngine
-@testable import Scenario
 import Simulation
 import Testing
+
+@testable import Scenario
 
 @Suite("Shipped scenarios")
 struct ShippedScenarioTests {
@@ -35,7 +36,8 @@ struct ScenarioKeyCoverageTests {
     /// Property names whose scenario key drops the unit, because a scenario's values carry their own.
     static let renamed = [
         "upMilliseconds": "up", "downMilliseconds": "down", "viewDelayMilliseconds": "viewDelay", "lateStopDelaySeconds": "lateStopDelay",
-        "storeHopMilliseconds": "storeHop", "nodeServiceMilliseconds": "nodeService", "reorderMilliseconds": "reorder", "crashDowntimeSeconds": "crashDowntime",
+        "storeHopMilliseconds": "storeHop", "nodeServiceMilliseconds": "nodeService", "reorderMilliseconds": "reorder",
+        "crashDowntimeSeconds": "crashDowntime",
         "clockSkewMilliseconds": "clockSkew", "clockDriftPartsPerMillion": "clockDrift",
     ]
     /// Properties no scenario file may set: a deliberately broken variant is chosen only by

@@ -34,7 +34,8 @@ struct SweepTests {
         #expect(variants.map { $0.variant?.title } == ["floor = 10", "floor = 50", "floor = 200"])
         #expect(variants.map { $0.variant?.directoryName } == ["floor=10", "floor=50", "floor=200"])
         #expect(variants.map { $0.variant?.settings.first?.value } == [10, 50, 200])
-        let withoutSweep = try ScenarioLoader.parse(Self.base + "sweep:\n  - {parameter: supervisorGroups.floor.count, values: [10]}\n", path: "s.yaml")
+        let withoutSweep = try ScenarioLoader.parse(
+            Self.base + "sweep:\n  - {parameter: supervisorGroups.floor.count, values: [10]}\n", path: "s.yaml")
         #expect(withoutSweep.configuration.supervisorGroups[0].count == 4, "the file without its sweep")
     }
 
@@ -52,7 +53,8 @@ struct SweepTests {
     func twoParameters() throws {
         let variants = try Self.variants(
             "sweep:\n  - {parameter: cluster.nodes, values: [1, 4]}\n  - {parameter: supervisorGroups.leads.count, values: [0, 8]}\n")
-        #expect(variants.map { [$0.configuration.cluster.nodes, $0.configuration.supervisorGroups[1].count] } == [[1, 0], [1, 8], [4, 0], [4, 8]])
+        #expect(
+            variants.map { [$0.configuration.cluster.nodes, $0.configuration.supervisorGroups[1].count] } == [[1, 0], [1, 8], [4, 0], [4, 8]])
         #expect(variants[3].variant?.directoryName == "cluster.nodes=4_supervisorGroups.leads.count=8")
         #expect(variants[3].yaml.contains("nodes: 4"), "each variant's own YAML, for its scenario.yaml")
         let again = try ScenarioLoader.parse(variants[3].yaml, path: "variant.yaml")
@@ -94,7 +96,8 @@ struct SweepTests {
 
     @Test("The shipped supervisor sweep has five variants that share the file's seed")
     func shipped() throws {
-        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Scenarios/supervisor-sweep.yaml").standardized.path
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Scenarios/supervisor-sweep.yaml")
+            .standardized.path
         let variants = try ScenarioLoader.loadVariants(path: path)
         #expect(variants.map { $0.configuration.supervisorGroups.first { $0.name == "floor" }?.count } == [10, 25, 50, 100, 200])
         #expect(Set(variants.map(\.configuration.seed)).count == 1, "common random numbers: every variant starts from the same seed")

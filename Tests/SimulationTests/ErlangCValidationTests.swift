@@ -14,9 +14,11 @@ func erlangCentre(
         reportingInterval: .seconds(3_600), serviceLevelThreshold: .seconds(20), shortAbandonThreshold: shortAbandonThreshold,
         queues: [QueueSettings(name: "Queue")],
         channels: [
-            ChannelSettings(kind: kind, queue: "Queue", ratesPerHour: [ratePerHour], patience: patience, handleTime: .exponential(mean: meanHandleSeconds))
+            ChannelSettings(
+                kind: kind, queue: "Queue", ratesPerHour: [ratePerHour], patience: patience, handleTime: .exponential(mean: meanHandleSeconds))
         ],
-        agentGroups: agents == 0 ? [] : [AgentGroup(name: "agents", count: agents, queues: ["Queue"], channels: [kind], capacity: 1, wrapUpTime: .constant(0))],
+        agentGroups: agents == 0
+            ? [] : [AgentGroup(name: "agents", count: agents, queues: ["Queue"], channels: [kind], capacity: 1, wrapUpTime: .constant(0))],
         supervisorGroups: [],
         network: NetworkSettings(supervisor: instant, agent: instant, customer: instant, viewDelayMilliseconds: .constant(0)))
 }
@@ -42,7 +44,9 @@ struct ErlangCValidationTests {
         var waits: [Double] = []
         var speeds: [Double] = []
         for replication in 0..<20 {
-            var world = World(configuration: erlangCentre(seed: 100 + UInt64(replication), agents: agents, ratePerHour: ratePerHour, meanHandleSeconds: meanHandle, hours: 41))
+            var world = World(
+                configuration: erlangCentre(
+                    seed: 100 + UInt64(replication), agents: agents, ratePerHour: ratePerHour, meanHandleSeconds: meanHandle, hours: 41))
             let summary = world.run().summary
             #expect(summary.invariants.held)
             #expect(summary.kpis.abandoned == 0)
@@ -52,9 +56,13 @@ struct ErlangCValidationTests {
         }
         let rate = ratePerHour / 3_600
         let expectedWait = try #require(ErlangC.probabilityOfWaiting(arrivalRatePerSecond: rate, meanServiceSeconds: meanHandle, servers: agents))
-        let expectedLevel = try #require(ErlangC.serviceLevel(arrivalRatePerSecond: rate, meanServiceSeconds: meanHandle, servers: agents, withinSeconds: threshold))
-        let expectedSpeed = try #require(ErlangC.averageSpeedOfAnswerSeconds(arrivalRatePerSecond: rate, meanServiceSeconds: meanHandle, servers: agents))
-        for (name, values, expected) in [("P(wait)", waits, expectedWait), ("service level", serviceLevels, expectedLevel), ("ASA", speeds, expectedSpeed)] {
+        let expectedLevel = try #require(
+            ErlangC.serviceLevel(arrivalRatePerSecond: rate, meanServiceSeconds: meanHandle, servers: agents, withinSeconds: threshold))
+        let expectedSpeed = try #require(
+            ErlangC.averageSpeedOfAnswerSeconds(arrivalRatePerSecond: rate, meanServiceSeconds: meanHandle, servers: agents))
+        for (name, values, expected) in [
+            ("P(wait)", waits, expectedWait), ("service level", serviceLevels, expectedLevel), ("ASA", speeds, expectedSpeed),
+        ] {
             let (mean, halfWidth) = confidenceInterval(values)
             #expect(abs(mean - expected) <= halfWidth, "\(name): simulated \(mean) ± \(halfWidth), Erlang C \(expected)")
             #expect(halfWidth < 0.25 * max(expected, 0.05), "\(name): interval ±\(halfWidth) too wide to test anything")

@@ -6,7 +6,8 @@ import Testing
 
 /// A shipped fault scenario, shortened so that a debug build explores it quickly.
 func faultScenario(_ name: String) throws -> WorldConfiguration {
-    let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Scenarios/faults/\(name).yaml").standardized.path
+    let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Scenarios/faults/\(name).yaml").standardized
+        .path
     var configuration = try ScenarioLoader.load(path: path).configuration
     configuration.duration = .seconds(900)
     return configuration
@@ -28,7 +29,9 @@ let explorationSeeds: Range<UInt64> = 1..<17
 
 @Suite("Exploration: the checks catch broken variants and pass the real engine")
 struct ExplorationTests {
-    @Test("M8 M11 M12 the real engine passes every fault scenario on the exploration seeds", arguments: ["node-crash-stampede", "skewed-clocks-vanishing", "partition-stop-races"])
+    @Test(
+        "M8 M11 M12 the real engine passes every fault scenario on the exploration seeds",
+        arguments: ["node-crash-stampede", "skewed-clocks-vanishing", "partition-stop-races"])
     func realEnginePasses(scenario: String) throws {
         let (failure, explored) = Explorer.explore(try faultScenario(scenario), seeds: explorationSeeds, jobs: 2)
         #expect(failure == nil, "\(failure.map { "seed \($0.seed): \($0.problems.prefix(3))" } ?? "")")

@@ -37,8 +37,9 @@ struct KernelArrivalProcessTests {
         let counts = Self.countsPerInterval(process, length: .seconds(3_600), intervals: 4, replications: replications)
         for (rate, count) in zip(rates, counts) {
             let expected = rate * Double(replications)
-            #expect(rate == 0 ? count == 0 : Self.withinThreeStandardErrors(count, expected: expected),
-                    "rate \(rate): \(count) arrivals, expected \(expected)")
+            #expect(
+                rate == 0 ? count == 0 : Self.withinThreeStandardErrors(count, expected: expected),
+                "rate \(rate): \(count) arrivals, expected \(expected)")
         }
     }
 
@@ -65,8 +66,9 @@ struct KernelArrivalProcessTests {
         let counts = Self.countsPerInterval(process, length: .seconds(900), intervals: 8, replications: replications)
         for (interval, count) in counts.enumerated() {
             let expected = rates[interval % 2] / 4 * Double(replications)
-            #expect(expected == 0 ? count == 0 : Self.withinThreeStandardErrors(count, expected: expected),
-                    "interval \(interval): \(count) arrivals, expected \(expected)")
+            #expect(
+                expected == 0 ? count == 0 : Self.withinThreeStandardErrors(count, expected: expected),
+                "interval \(interval): \(count) arrivals, expected \(expected)")
         }
     }
 

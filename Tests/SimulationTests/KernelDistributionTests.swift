@@ -64,11 +64,13 @@ struct KernelDistributionTests {
         let mean = testCase.distribution.mean
         let standardError = sampleStandardDeviation / count.squareRoot()
         let deviation = abs(sampleMean - mean)
-        #expect(deviation <= 0.01 * abs(mean) || deviation <= 3 * standardError,
-                "mean \(sampleMean), expected \(mean) ± \(3 * standardError)")
+        #expect(
+            deviation <= 0.01 * abs(mean) || deviation <= 3 * standardError,
+            "mean \(sampleMean), expected \(mean) ± \(3 * standardError)")
         if let standardDeviation = testCase.standardDeviation {
-            #expect(abs(sampleStandardDeviation - standardDeviation) <= 0.02 * standardDeviation + 1e-12,
-                    "standard deviation \(sampleStandardDeviation), expected \(standardDeviation)")
+            #expect(
+                abs(sampleStandardDeviation - standardDeviation) <= 0.02 * standardDeviation + 1e-12,
+                "standard deviation \(sampleStandardDeviation), expected \(standardDeviation)")
         }
     }
 
@@ -121,27 +123,29 @@ struct KernelDistributionTests {
         #expect(drawn == [2, 7, 11])
     }
 
-    @Test("invalid parameters are explained, valid ones are not", arguments: [
-        (Distribution.constant(.nan), true),
-        (.uniform(minimum: 5, maximum: 1), true),
-        (.uniform(minimum: 1, maximum: 1), false),
-        (.exponential(mean: -3), true),
-        (.exponential(mean: 0), true),
-        (.normal(mean: 1, standardDeviation: -1), true),
-        (.lognormal(mu: 1, sigma: -0.5), true),
-        (.lognormal(mu: .infinity, sigma: 0.5), true),
-        (.gamma(shape: 0, scale: 1), true),
-        (.gamma(shape: 1, scale: -1), true),
-        (.erlang(phases: 0, mean: 10), true),
-        (.erlang(phases: 2, mean: -10), true),
-        (.weightedDiscrete([]), true),
-        (.weightedDiscrete([.init(value: 1, weight: -1), .init(value: 2, weight: 3)]), true),
-        (.weightedDiscrete([.init(value: 1, weight: 0)]), true),
-        (.weightedDiscrete([.init(value: 1, weight: 0), .init(value: 2, weight: 1)]), false),
-        (.empirical([]), true),
-        (.empirical([1, .infinity]), true),
-        (.empirical([1]), false),
-    ])
+    @Test(
+        "invalid parameters are explained, valid ones are not",
+        arguments: [
+            (Distribution.constant(.nan), true),
+            (.uniform(minimum: 5, maximum: 1), true),
+            (.uniform(minimum: 1, maximum: 1), false),
+            (.exponential(mean: -3), true),
+            (.exponential(mean: 0), true),
+            (.normal(mean: 1, standardDeviation: -1), true),
+            (.lognormal(mu: 1, sigma: -0.5), true),
+            (.lognormal(mu: .infinity, sigma: 0.5), true),
+            (.gamma(shape: 0, scale: 1), true),
+            (.gamma(shape: 1, scale: -1), true),
+            (.erlang(phases: 0, mean: 10), true),
+            (.erlang(phases: 2, mean: -10), true),
+            (.weightedDiscrete([]), true),
+            (.weightedDiscrete([.init(value: 1, weight: -1), .init(value: 2, weight: 3)]), true),
+            (.weightedDiscrete([.init(value: 1, weight: 0)]), true),
+            (.weightedDiscrete([.init(value: 1, weight: 0), .init(value: 2, weight: 1)]), false),
+            (.empirical([]), true),
+            (.empirical([1, .infinity]), true),
+            (.empirical([1]), false),
+        ])
     func validation(_ distribution: Distribution, isInvalid: Bool) {
         #expect((distribution.validationError != nil) == isInvalid, "\(distribution): \(distribution.validationError ?? "valid")")
     }

@@ -1,3 +1,6 @@
+import Simulation
+import Testing
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -5,8 +8,6 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Simulation
-import Testing
 
 @Suite("Kernel Erlang C")
 struct KernelErlangCTests {
@@ -30,9 +31,11 @@ struct KernelErlangCTests {
         #expect(abs(waiting - Self.directProbabilityOfWaiting(load: 10, servers: 12)) < 1e-12)
     }
 
-    @Test("the recursion agrees with the factorial sum", arguments: [
-        (0.5, 1), (1.9, 2), (4.0, 5), (10.0, 11), (17.3, 20), (29.9, 30), (40.0, 60),
-    ])
+    @Test(
+        "the recursion agrees with the factorial sum",
+        arguments: [
+            (0.5, 1), (1.9, 2), (4.0, 5), (10.0, 11), (17.3, 20), (29.9, 30), (40.0, 60),
+        ])
     func agreesWithDirectFormula(load: Double, servers: Int) throws {
         let waiting = try #require(
             ErlangC.probabilityOfWaiting(arrivalRatePerSecond: load / 300, meanServiceSeconds: 300, servers: servers))

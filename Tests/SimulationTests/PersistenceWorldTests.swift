@@ -1,8 +1,9 @@
 import Foundation
 import MonitoringEngine
 import Scenario
-@testable import Simulation
 import Testing
+
+@testable import Simulation
 
 /// A simulated run's engine, saved as JSON and loaded into a fresh engine, then driven on by the
 /// same commands as the original: every aggregate the simulator produced must survive the trip.

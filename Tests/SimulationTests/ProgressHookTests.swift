@@ -8,7 +8,8 @@ import Testing
 struct ProgressHookTests {
     @Test("a run with a progress hook gives the same results as one without, and is told its progress every 65,536 events")
     func progressChangesNothing() throws {
-        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Scenarios/steady-day.yaml").standardized.path
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Scenarios/steady-day.yaml").standardized
+            .path
         var configuration = try ScenarioLoader.load(path: path).configuration
         configuration.duration = .seconds(4 * 3_600)
         configuration.warmUp = .seconds(600)

@@ -50,7 +50,10 @@ struct TraceFormatterTests {
         let errors: [MonitoringError] = [
             .licenceNotEligible(.cx1), .missingPermission(.conversationMessageMonitor), .supervisorNotAvailable(.busy),
             .channelNotMonitorable(.voice), .conversationNotInProgress(.queued),
-            .agentChoiceRequired([AgentChoice(participant: ParticipantID(2), agent: UserID(3), name: "Bo"), AgentChoice(participant: ParticipantID(4), agent: UserID(5), name: "Cy")]),
+            .agentChoiceRequired([
+                AgentChoice(participant: ParticipantID(2), agent: UserID(3), name: "Bo"),
+                AgentChoice(participant: ParticipantID(4), agent: UserID(5), name: "Cy"),
+            ]),
             .notAConnectedAgent(ParticipantID(9)), .cannotMonitorOwnConversation, .sessionAlreadyEnded(session, .leaseExpired),
             .monitorCannotParticipate, .notSessionOwner(session, owner: UserID(8)), .administratorsOnly, .unknownUser(UserID(1)),
             .unknownRole(RoleID(1)), .unknownQueue(QueueID(1)), .unknownConversation(ConversationID(42)),
@@ -90,15 +93,21 @@ struct TraceFormatterTests {
         let start = Command.startMonitoring(ConversationID(42), supervisor: UserID(7), agent: ParticipantID(3), via: .interactions)
         #expect(
             formatter.line(Instant(nanoseconds: 43_323_250_000_000), start, .failure(.unknownConversation(ConversationID(42))))
-                == "12:02:03.250  supervisor Sam: start monitoring conversation 42 (agent participant 3) from the interactions view → refused: there is no conversation 42")
-        #expect(formatter.line(.seconds(5), .addQueue(Queue(id: QueueID(1), name: "Support")), .success(.done)) == "00:00:05.000  administrator: add queue \"Support\" (queue-1) → ok")
-        #expect(formatter.line(.seconds(6), .setPresence(UserID(7), .available), .success(.done)) == "00:00:06.000  supervisor Sam: set presence to available → ok")
+                == "12:02:03.250  supervisor Sam: start monitoring conversation 42 (agent participant 3) from the interactions view → refused: there is no conversation 42"
+        )
+        #expect(
+            formatter.line(.seconds(5), .addQueue(Queue(id: QueueID(1), name: "Support")), .success(.done))
+                == "00:00:05.000  administrator: add queue \"Support\" (queue-1) → ok")
+        #expect(
+            formatter.line(.seconds(6), .setPresence(UserID(7), .available), .success(.done))
+                == "00:00:06.000  supervisor Sam: set presence to available → ok")
         #expect(TraceFormatter.clock(.seconds(100 * 3_600 + 1)) == "100:00:01.000")
     }
 
     @Test("a short real replay gives one plain line per engine command, grants and M8 refusals among them")
     func realReplay() throws {
-        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Scenarios/stop-races.yaml").standardized.path
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Scenarios/stop-races.yaml").standardized
+            .path
         var configuration = try ScenarioLoader.load(path: path).configuration
         configuration.duration = .seconds(900)
         let lines = TraceLines()
@@ -111,7 +120,8 @@ struct TraceFormatterTests {
         for line in all where !Self.isPlain(line) {
             Issue.record("not plain: \(line)")
         }
-        #expect(all.contains { $0.contains("supervisor floor") && $0.contains(": start monitoring conversation") && $0.contains("→ granted, token ") })
+        #expect(
+            all.contains { $0.contains("supervisor floor") && $0.contains(": start monitoring conversation") && $0.contains("→ granted, token ") })
         #expect(all.contains { $0.contains("→ refused: already monitored by floor") && $0.hasSuffix("[M8]") })
         #expect(all.contains { $0.contains("agent agents") && $0.contains(": answer conversation") })
     }

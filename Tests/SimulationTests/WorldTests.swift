@@ -10,18 +10,22 @@ func smallCentre(seed: UInt64 = 7, duration: TimeSpan = .seconds(3_600)) -> Worl
         queues: [QueueSettings(name: "Support"), QueueSettings(name: "Sales")],
         channels: [
             ChannelSettings(kind: .webMessaging, queue: "Support", ratesPerHour: [120], patience: .exponential(mean: 300)),
-            ChannelSettings(kind: .messaging, platforms: [PlatformWeight(platform: .whatsApp, weight: 3), PlatformWeight(platform: .facebook, weight: 1)], queue: "Support", ratesPerHour: [60]),
+            ChannelSettings(
+                kind: .messaging, platforms: [PlatformWeight(platform: .whatsApp, weight: 3), PlatformWeight(platform: .facebook, weight: 1)],
+                queue: "Support", ratesPerHour: [60]),
             ChannelSettings(kind: .sms, queue: "Sales", ratesPerHour: [40]),
             ChannelSettings(kind: .voice, queue: "Sales", ratesPerHour: [10]),
         ],
         agentGroups: [
-            AgentGroup(name: "support", count: 12, queues: ["Support"], transferProbability: 0.1, conferenceProbability: 0.1,
-                       breakInterval: .exponential(mean: 1_200), breakLength: .constant(300)),
+            AgentGroup(
+                name: "support", count: 12, queues: ["Support"], transferProbability: 0.1, conferenceProbability: 0.1,
+                breakInterval: .exponential(mean: 1_200), breakLength: .constant(300)),
             AgentGroup(name: "sales", count: 6, queues: ["Sales"], channels: [.sms, .voice], capacity: 2),
         ],
         supervisorGroups: [
-            SupervisorGroup(name: "floor", count: 6, thinkTime: .exponential(mean: 30), holdTime: .exponential(mean: 90),
-                            vanishProbability: 0.1, presenceChangeInterval: .exponential(mean: 600), presenceChangeTo: [.busy, .offline]),
+            SupervisorGroup(
+                name: "floor", count: 6, thinkTime: .exponential(mean: 30), holdTime: .exponential(mean: 90),
+                vanishProbability: 0.1, presenceChangeInterval: .exponential(mean: 600), presenceChangeTo: [.busy, .offline]),
             SupervisorGroup(name: "cx1", count: 1, licence: .cx1, thinkTime: .exponential(mean: 60)),
         ],
         contention: ContentionSettings(

@@ -91,7 +91,8 @@ public enum Explorer {
             progress?(explored)
             let failed = verdicts.all.filter { !$0.passed }
             if let failure = failed.first {
-                return Exploration(failure: failure, failedSeeds: failed.map(\.seed), explored: seeds.lowerBound..<(seeds.lowerBound + UInt64(explored)))
+                return Exploration(
+                    failure: failure, failedSeeds: failed.map(\.seed), explored: seeds.lowerBound..<(seeds.lowerBound + UInt64(explored)))
             }
             next += UInt64(batch.count)
         }

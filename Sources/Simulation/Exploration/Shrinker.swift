@@ -47,7 +47,10 @@ public enum Shrinker {
             if candidate != world { candidates.append((name, candidate)) }
         }
         if world.duration > .seconds(120) {
-            add("duration halved") { $0.duration = TimeSpan(nanoseconds: $0.duration.nanoseconds / 2); $0.warmUp = .zero }
+            add("duration halved") {
+                $0.duration = TimeSpan(nanoseconds: $0.duration.nanoseconds / 2)
+                $0.warmUp = .zero
+            }
         }
         for index in world.supervisorGroups.indices where world.supervisorGroups[index].count > 1 {
             add("supervisors of \(world.supervisorGroups[index].name) halved") { $0.supervisorGroups[index].count /= 2 }

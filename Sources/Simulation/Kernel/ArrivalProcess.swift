@@ -1,3 +1,5 @@
+import MonitoringEngine
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -5,7 +7,6 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import MonitoringEngine
 
 /// Non-homogeneous Poisson arrivals whose rate is constant within each interval of a daily (or any) profile.
 ///
@@ -97,7 +98,8 @@ public struct ArrivalProcess: Sendable, Hashable {
             let ratePerNanosecond = ratesPerHour[profileIndex] / 3.6e12
             let isLastForever = continuation == .holdsLastRate && profileIndex == ratesPerHour.count - 1
             if isLastForever && ratePerNanosecond == 0 { return nil }
-            let available = positionNanoseconds == 0
+            let available =
+                positionNanoseconds == 0
                 ? intensities[profileIndex] : ratePerNanosecond * Double(length - positionNanoseconds)
             if ratePerNanosecond > 0 && (remaining <= available || isLastForever) {
                 var withinNanoseconds = Double(positionNanoseconds) + remaining / ratePerNanosecond

@@ -48,7 +48,8 @@ public struct SizeEstimate: Sendable, Hashable {
         }
         agents = configuration.agentGroups.reduce(0) { $0 + max(0, $1.count) }
         supervisors = configuration.supervisorGroups.reduce(0) { $0 + max(0, $1.count) }
-        events = conversations * Self.eventsPerConversation + Double(supervisors) * hours * Self.eventsPerSupervisorHour
+        events =
+            conversations * Self.eventsPerConversation + Double(supervisors) * hours * Self.eventsPerSupervisorHour
             + Double(agents) * (Self.eventsPerAgent + hours * Self.eventsPerAgentHour) + configuration.duration.seconds
         let users = Double(agents + supervisors) / 10_000
         seconds = events / Self.eventsPerSecond + Self.setupSecondsPer10kUsers * users * users

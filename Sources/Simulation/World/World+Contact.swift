@@ -120,7 +120,11 @@ extension World {
                 let user = UserID(nextUser)
                 nextUser += 1
                 let onShift = group.shiftStart == .zero
-                execute(.addUser(User(id: user, displayName: "\(group.name) \(member + 1)", licence: .cx1, roles: [agentRole], presence: onShift ? .onQueue : .offline)))
+                execute(
+                    .addUser(
+                        User(
+                            id: user, displayName: "\(group.name) \(member + 1)", licence: .cx1, roles: [agentRole],
+                            presence: onShift ? .onQueue : .offline)))
                 for queue in queues { execute(.setQueueMembership(queueIDs[queue], user, isMember: true)) }
                 var agent = AgentRuntime(user: user, group: groupIndex, capacity: max(1, group.capacity), pools: groupPools, listedIn: [])
                 agent.offShift = !onShift
@@ -133,7 +137,8 @@ extension World {
             for member in 0..<group.count {
                 let user = UserID(nextUser)
                 nextUser += 1
-                execute(.addUser(User(id: user, displayName: "\(group.name) \(member + 1)", licence: group.licence, roles: [role], presence: .available)))
+                execute(
+                    .addUser(User(id: user, displayName: "\(group.name) \(member + 1)", licence: group.licence, roles: [role], presence: .available)))
                 supervisors.append(SupervisorRuntime(user: user, group: groupIndex, node: supervisors.count % nodes.count))
             }
         }

@@ -198,7 +198,9 @@ extension World {
             send(ClientRequest(supervisor: index, operation: .stop(session, source), sentAt: now, attempt: 0, isEcho: true))
         }
         if chance(contention.lateStopProbability, &contentionRandom) {
-            schedule(.lateStop(Int32(index), token: session.token, session.conversation), after: seconds(contention.lateStopDelaySeconds, &contentionRandom))
+            schedule(
+                .lateStop(Int32(index), token: session.token, session.conversation),
+                after: seconds(contention.lateStopDelaySeconds, &contentionRandom))
         }
     }
 
@@ -261,7 +263,8 @@ extension World {
         setPresence(index, presence)
         schedule(.presenceRestore(Int32(index)), after: seconds(group.presenceChangeLength, &supervisorRandom))
         if let interval = group.presenceChangeInterval {
-            schedule(.presenceChange(Int32(index)), after: seconds(interval, &supervisorRandom) + seconds(group.presenceChangeLength, &supervisorRandom))
+            schedule(
+                .presenceChange(Int32(index)), after: seconds(interval, &supervisorRandom) + seconds(group.presenceChangeLength, &supervisorRandom))
         }
     }
 
@@ -414,10 +417,13 @@ extension World {
             var token = request.token
             if case .monitoringStarted(let session) = outcome { token = session.id.token }
             if case .alreadyMonitoring(let session) = outcome { token = session.id.token }
-            history.append(now, process: request.supervisor, .ok, request.function, conversation: request.conversation, token: token, request: request.serial)
+            history.append(
+                now, process: request.supervisor, .ok, request.function, conversation: request.conversation, token: token, request: request.serial)
             if measuring { metrics.count("\(request.function.rawValue).ok" + (outcomeSuffix(outcome))) }
         case .failure(let error):
-            history.append(now, process: request.supervisor, .fail, request.function, conversation: request.conversation, token: request.token, reason: reasonName(error), request: request.serial)
+            history.append(
+                now, process: request.supervisor, .fail, request.function, conversation: request.conversation, token: request.token,
+                reason: reasonName(error), request: request.serial)
             if measuring { metrics.count("\(request.function.rawValue).fail.\(reasonName(error))") }
         }
         if case .start = request.operation, measuring {
@@ -459,7 +465,9 @@ extension World {
         guard !requests[index].answered else { return }
         requests[index].timedOut = true
         let request = requests[index]
-        history.append(now, process: request.supervisor, .info, request.function, conversation: request.conversation, token: request.token, reason: "timeout", request: request.serial)
+        history.append(
+            now, process: request.supervisor, .info, request.function, conversation: request.conversation, token: request.token, reason: "timeout",
+            request: request.serial)
         if measuring { metrics.count("\(request.function.rawValue).timeout") }
         guard !request.isEcho else { return }
         let link = configuration.network.supervisor

@@ -35,7 +35,11 @@ struct Centre {
             must(.addUser(User(id: id, displayName: name, licence: .cx1, roles: [Self.agentRole], presence: .onQueue)))
         }
         must(.addUser(User(id: Self.admin, displayName: "Admin", licence: .cx3, roles: [], isAdministrator: true)))
-        must(.addQueue(Queue(id: Self.queue, name: "Support", members: [Self.agentAnna, Self.agentBen], wrapUpCodes: ["resolved", "escalated"], script: "Greet the customer")))
+        must(
+            .addQueue(
+                Queue(
+                    id: Self.queue, name: "Support", members: [Self.agentAnna, Self.agentBen], wrapUpCodes: ["resolved", "escalated"],
+                    script: "Greet the customer")))
         must(.addQueue(Queue(id: Self.otherQueue, name: "Sales", members: [Self.agentCleo])))
     }
 
@@ -74,10 +78,13 @@ struct Centre {
     }
 
     mutating func createQueued(channel: Channel = .webMessaging) -> ConversationID {
-        guard case .conversationCreated(let id) = must(
-            .createConversation(channel, ConversationContext(
-                participantData: ["orderId": "A-17"], customer: CustomerDetails(name: "Dana", address: "+44 20 0000 0000"),
-                journey: ["/orders", "/help"])))
+        guard
+            case .conversationCreated(let id) = must(
+                .createConversation(
+                    channel,
+                    ConversationContext(
+                        participantData: ["orderId": "A-17"], customer: CustomerDetails(name: "Dana", address: "+44 20 0000 0000"),
+                        journey: ["/orders", "/help"])))
         else { fatalError("no conversation created") }
         must(.enqueue(id, Self.queue))
         return id

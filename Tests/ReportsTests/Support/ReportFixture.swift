@@ -34,7 +34,9 @@ enum ReportFixture {
                 result.timing.wallSeconds = 1
                 result.timing.eventsPerSecond = Double(result.summary.events)
                 let directory = try OutputDirectory(out.path).subdirectory([configuration.name, scenario.variant!.directoryName, String(seed)])
-                let info = RunInfo(scenario: configuration.name, source: path, seed: seed, variant: scenario.variant, command: "binoculars replay \(path) --seed \(seed)")
+                let info = RunInfo(
+                    scenario: configuration.name, source: path, seed: seed, variant: scenario.variant,
+                    command: "binoculars replay \(path) --seed \(seed)")
                 let outcomes = scenario.expectations.evaluate(result.summary).map { ExpectationOutcome(held: $0.held, message: $0.message) }
                 try RunWriter.write(result, expectations: outcomes, info: info, scenarioYAML: scenario.yaml, to: directory)
                 records.append(try RunRecord.load(directory: directory.url.path))
