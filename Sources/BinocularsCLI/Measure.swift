@@ -5,7 +5,9 @@ import MonitoringEngine
 ///
 /// Every conversation in progress gets one pair per round; after `sessionsPerConversation`
 /// rounds each conversation is ended and replaced (untimed), so the figure is the cost of a pair
-/// on a conversation of ordinary size, at the number of conversations asked for.
+/// on a conversation of ordinary size, at the number of conversations asked for. With `--history N`
+/// each conversation first gets N earlier sessions (untimed, again after each replacement), so the
+/// figure shows whether a pair's cost grows with a conversation's history.
 struct Measure: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure the engine's cost per start+stop monitoring pair (use a release build).")
@@ -19,14 +21,21 @@ struct Measure: ParsableCommand {
     @Option(help: "Sessions a conversation gets before it is replaced by a fresh one.")
     var sessionsPerConversation = 8
 
+    @Option(help: "Earlier sessions each conversation has before timing starts (untimed).")
+    var history = 0
+
     func validate() throws {
         guard (1...5_000_000).contains(conversations) else { throw ValidationError("--conversations must be 1…5000000") }
         guard pairs >= 1 else { throw ValidationError("--pairs must be at least 1") }
         guard (1...1_000).contains(sessionsPerConversation) else { throw ValidationError("--sessions-per-conversation must be 1…1000") }
+        guard (0...100_000).contains(history) else { throw ValidationError("--history must be 0…100000") }
+        guard conversations * (history + 1) <= 50_000_000 else {
+            throw ValidationError("--conversations × (--history + 1) must be at most 50000000 (every earlier session is kept)")
+        }
     }
 
     func run() throws {
-        var bench = EngineBench(conversations: conversations)
+        var bench = EngineBench(conversations: conversations, history: history, sessionsPerConversation: sessionsPerConversation)
         try bench.setUp()
         let clock = ContinuousClock()
         var timed = Duration.zero
@@ -41,6 +50,7 @@ struct Measure: ParsableCommand {
         }
         let nanoseconds = Double(timed.components.seconds) * 1e9 + Double(timed.components.attoseconds) / 1e9
         print("conversations: \(conversations)")
+        print("earlier sessions per conversation: \(history)")
         print("pairs: \(done)")
         print("nanoseconds per start+stop pair: \(Int(nanoseconds / Double(done)))")
         print("pairs per second: \(Int(Double(done) / (nanoseconds / 1e9)))")
@@ -51,12 +61,21 @@ struct Measure: ParsableCommand {
 struct EngineBench {
     let supervisor = UserID(1)
     let count: Int
-    var engine = MonitoringEngine()
+    /// Earlier sessions a conversation is given, untimed, whenever it is opened.
+    let history: Int
+    var engine: MonitoringEngine
     var now = Instant.zero
     var ids: [ConversationID] = []
     var agents: [UserID] = []
 
-    init(conversations: Int) { count = conversations }
+    init(conversations: Int, history: Int = 0, sessionsPerConversation: Int = 8) {
+        count = conversations
+        self.history = history
+        // Room for the history and the timed sessions: each session also adds a monitor participant.
+        let sessions = max(1_000, history + sessionsPerConversation + 1)
+        engine = MonitoringEngine(
+            configuration: EngineConfiguration(maximumSessionsPerConversation: sessions, maximumParticipantsPerConversation: sessions + 100))
+    }
 
     mutating func apply(_ command: Command) throws -> Outcome {
         now = now + .milliseconds(1)
@@ -76,6 +95,12 @@ struct EngineBench {
             agents.append(agent)
             ids.append(try open(for: agent))
         }
+        try addHistory()
+    }
+
+    /// `history` untimed start+stop pairs on every conversation.
+    mutating func addHistory() throws {
+        for _ in 0..<history { try pairs(count) }
     }
 
     mutating func open(for agent: UserID) throws -> ConversationID {
@@ -98,6 +123,7 @@ struct EngineBench {
             _ = try apply(.wrapUp(ids[index], ParticipantID(1), code: "done"))
             ids[index] = try open(for: agents[index])
         }
+        try addHistory()
     }
 
     /// One start+stop pair on each of the first `batch` conversations.
