@@ -6,8 +6,9 @@ import MonitoringEngine
 /// Every conversation in progress gets one pair per round; after `sessionsPerConversation`
 /// rounds each conversation is ended and replaced (untimed), so the figure is the cost of a pair
 /// on a conversation of ordinary size, at the number of conversations asked for. With `--history N`
-/// each conversation first gets N earlier sessions (untimed, again after each replacement), so the
-/// figure shows whether a pair's cost grows with a conversation's history.
+/// each conversation first gets N earlier sessions (untimed) and is never replaced, so it holds from N
+/// to N + pairs ÷ conversations sessions while timed: the figure shows whether a pair's cost grows with
+/// a conversation's history.
 struct Measure: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure the engine's cost per start+stop monitoring pair (use a release build).")
@@ -29,20 +30,22 @@ struct Measure: ParsableCommand {
         guard pairs >= 1 else { throw ValidationError("--pairs must be at least 1") }
         guard (1...1_000).contains(sessionsPerConversation) else { throw ValidationError("--sessions-per-conversation must be 1…1000") }
         guard (0...100_000).contains(history) else { throw ValidationError("--history must be 0…100000") }
-        guard conversations * (history + 1) <= 50_000_000 else {
-            throw ValidationError("--conversations × (--history + 1) must be at most 50000000 (every earlier session is kept)")
+        guard conversations * (history + 1) + pairs <= 50_000_000 || history == 0 else {
+            throw ValidationError("--conversations × (--history + 1) + --pairs must be at most 50000000 (every earlier session is kept)")
         }
     }
 
     func run() throws {
-        var bench = EngineBench(conversations: conversations, history: history, sessionsPerConversation: sessionsPerConversation)
+        // Without history a conversation is replaced after S sessions; with it, never, so it grows by the rounds.
+        let rounds = (pairs + conversations - 1) / conversations
+        var bench = EngineBench(conversations: conversations, history: history, sessionsWhileTimed: history == 0 ? sessionsPerConversation : rounds)
         try bench.setUp()
         let clock = ContinuousClock()
         var timed = Duration.zero
         var done = 0
         var round = 0
         while done < pairs {
-            if round > 0, round % sessionsPerConversation == 0 { try bench.recycle() }
+            if history == 0, round > 0, round % sessionsPerConversation == 0 { try bench.recycle() }
             let batch = min(conversations, pairs - done)
             timed += try clock.measure { try bench.pairs(batch) }
             done += batch
@@ -68,11 +71,11 @@ struct EngineBench {
     var ids: [ConversationID] = []
     var agents: [UserID] = []
 
-    init(conversations: Int, history: Int = 0, sessionsPerConversation: Int = 8) {
+    init(conversations: Int, history: Int = 0, sessionsWhileTimed: Int = 8) {
         count = conversations
         self.history = history
         // Room for the history and the timed sessions: each session also adds a monitor participant.
-        let sessions = max(1_000, history + sessionsPerConversation + 1)
+        let sessions = max(1_000, history + sessionsWhileTimed + 1)
         engine = MonitoringEngine(
             configuration: EngineConfiguration(maximumSessionsPerConversation: sessions, maximumParticipantsPerConversation: sessions + 100))
     }
@@ -123,7 +126,6 @@ struct EngineBench {
             _ = try apply(.wrapUp(ids[index], ParticipantID(1), code: "done"))
             ids[index] = try open(for: agents[index])
         }
-        try addHistory()
     }
 
     /// One start+stop pair on each of the first `batch` conversations.

@@ -46,6 +46,7 @@ extension Conversation {
                 id: id, purpose: purpose, mediaRole: mediaRole, user: user, name: name, state: state,
                 monitoredParticipant: monitored, joinedAt: instant,
                 connectedAt: state == .connected ? instant : nil))
+        if purpose == .agent { agentParticipantIDs.append(id) }
         return id
     }
 

@@ -172,6 +172,9 @@ public struct Conversation: Hashable, Sendable {
     public internal(set) var abandoned: Bool
     /// Participant `i` has id `i`; the customer is participant 0.
     public internal(set) var participants: [Participant]
+    /// The agent participants' ids, in join order: derived from `participants` (never stored), so that the rules
+    /// that look for an agent read the few agents, not every monitor participant a long history has added.
+    var agentParticipantIDs: [ParticipantID] = []
     public internal(set) var transcript: [Message]
     /// Every session, ended or active, in token order: session with token `t` is `sessions[t - 1]`.
     public internal(set) var sessions: [MonitorSession]
@@ -202,11 +205,9 @@ public struct Conversation: Hashable, Sendable {
 
     /// Whether `user` takes part as an agent (alerting, connected or in wrap-up).
     public func hasAgentParticipant(_ user: UserID) -> Bool {
-        for index in participants.indices
-        where participants[index].user == user && participants[index].purpose == .agent
-            && participants[index].state != .disconnected
-        {
-            return true
+        for id in agentParticipantIDs {
+            let index = Int(id.rawValue)
+            if participants[index].user == user && participants[index].state != .disconnected { return true }
         }
         return false
     }
@@ -214,9 +215,10 @@ public struct Conversation: Hashable, Sendable {
     /// The one connected agent, or nil when none or several are connected.
     var onlyConnectedAgent: ParticipantID? {
         var only: ParticipantID?
-        for index in participants.indices where participants[index].isConnectedAgent {
+        // The state is read in place: `isConnectedAgent` would copy each participant (and retain its strings).
+        for id in agentParticipantIDs where participants[Int(id.rawValue)].state == .connected {
             guard only == nil else { return nil }
-            only = participants[index].id
+            only = id
         }
         return only
     }

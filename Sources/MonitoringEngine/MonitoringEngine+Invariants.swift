@@ -36,6 +36,13 @@ extension MonitoringEngine {
             let mark = TouchedAggregates.ConversationMark(id: conversation.id, timelineCountBefore: 0, activeTokenBefore: nil)
             check(conversation, since: mark, into: &violations)
             checkWholeTimeline(conversation, into: &violations)
+            let agents = conversation.participants.filter { $0.purpose == .agent }.map(\.id)
+            if agents != conversation.agentParticipantIDs {
+                violations.append(
+                    InvariantViolation(
+                        rule: "M6", subject: "\(conversation.id)",
+                        detail: "agent participants \(agents) but the agent index holds \(conversation.agentParticipantIDs)"))
+            }
         }
         for user in users.values.sorted(by: { $0.id < $1.id }) { check(user, into: &violations) }
         return violations

@@ -153,6 +153,30 @@ struct PrerequisiteTests {
         #expect(session.monitoredParticipant == ben)
     }
 
+    @Test(
+        "M6 M7 after a long history of monitor participants, agents who join later are still found: a choice is required, and an agent cannot monitor"
+    )
+    func agentsAfterLongHistory() throws {
+        var centre = Centre()
+        let (id, anna) = centre.inProgress()
+        for _ in 0..<50 {
+            let session = try centre.session(id, by: Centre.alice)
+            centre.must(.stopMonitoring(session.id, by: Centre.alice, from: .interaction))
+        }
+        #expect(centre.conversation(id).participants.count > 50, "every session added a monitor participant")
+        let ben = centre.connect(Centre.agentBen, to: id)
+        #expect(
+            centre.start(id, by: Centre.alice).error
+                == .agentChoiceRequired([
+                    AgentChoice(participant: anna, agent: Centre.agentAnna, name: "Anna"),
+                    AgentChoice(participant: ben, agent: Centre.agentBen, name: "Ben"),
+                ]))
+        _ = centre.connect(Centre.bob, to: id)
+        centre.must(.setPresence(Centre.bob, .available))
+        #expect(centre.start(id, by: Centre.bob, agent: anna).error == .cannotMonitorOwnConversation)
+        #expect(centre.engine.checkAllInvariants().isEmpty)
+    }
+
     @Test("M6 choosing a participant that is not a connected agent is refused")
     func notAConnectedAgent() throws {
         var centre = Centre()

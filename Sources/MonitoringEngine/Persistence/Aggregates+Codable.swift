@@ -128,6 +128,7 @@ extension Conversation: Codable {
         endedAt = try c.getIfPresent("endedAt")
         abandoned = try c.get("abandoned")
         participants = try c.get("participants")
+        agentParticipantIDs = participants.filter { $0.purpose == .agent }.map(\.id)
         transcript = try c.get("transcript")
         sessions = try c.get("sessions")
         timeline = try c.get("timeline")
