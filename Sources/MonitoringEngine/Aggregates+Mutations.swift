@@ -64,13 +64,16 @@ extension Conversation {
 
     /// Moves the conversation to wrap-up once no agent is connected any more (M5).
     mutating func settleAfterAgentLeft() -> Bool {
-        guard state == .inProgress, !participants.contains(where: \.isConnectedAgent) else { return false }
+        guard state == .inProgress, !agentParticipantIDs.contains(where: { participants[Int($0.rawValue)].state == .connected }) else {
+            return false
+        }
         return setState(.wrapUp)
     }
 
     mutating func startSession(
         supervisor: User, monitored: Participant, entryPoint: EntryPoint, at instant: Instant, lease: TimeSpan
     ) -> MonitorSession {
+        assert(activeSessionIndex == nil, "\(id): a session started while \(String(describing: activeSessionIndex)) is active (M8)")
         let participant = addParticipant(
             purpose: .user, mediaRole: .monitor, user: supervisor.id, name: supervisor.displayName, state: .connected,
             monitoring: monitored.id, at: instant)
@@ -86,6 +89,8 @@ extension Conversation {
     }
 
     mutating func endSession(at index: Int, reason: EndReason, instant: Instant) -> MonitorSession {
+        assert(sessions[index].endedAt == nil, "\(sessions[index].id): ending an ended session (M11, M19)")
+        assert(activeSessionIndex == index, "\(sessions[index].id): ending a session that is not the active one")
         sessions[index].endedAt = instant
         sessions[index].endReason = reason
         activeSessionIndex = nil
@@ -97,6 +102,7 @@ extension Conversation {
     }
 
     mutating func renewLease(at index: Int, until deadline: Instant) {
+        assert(activeSessionIndex == index && sessions[index].endedAt == nil, "\(sessions[index].id): renewing a session that is not active (M12)")
         sessions[index].leaseExpiresAt = deadline
         version &+= 1
     }
@@ -111,6 +117,7 @@ extension User {
     }
 
     mutating func addMonitoringSession(_ session: SessionID) {
+        assert(!monitoringSessions.contains(session), "\(id): \(session) listed twice")
         monitoringSessions.append(session)
         touch()
     }
