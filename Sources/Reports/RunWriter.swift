@@ -67,8 +67,8 @@ public enum RunWriter {
         for interval in intervals {
             let customers = interval.customers
             let fields: [String] = [
-                format(interval.startSeconds), "\(interval.offered)", "\(interval.offeredAtOnce)", "\(interval.answered)",
-                "\(interval.answeredWithinThreshold)", "\(interval.abandoned)", "\(interval.abandonedShort)",
+                format(interval.startSeconds), "\(customers.offered)", "\(customers.offeredAtOnce)", "\(customers.answered)",
+                "\(customers.answeredWithinThreshold)", "\(customers.abandoned)", "\(customers.abandonedShort)",
                 format(customers.serviceLevel), format(customers.serviceLevelOfAnswered), format(customers.probabilityOfWaiting),
                 format(customers.averageSpeedOfAnswerSeconds), format(customers.abandonmentRate), format(interval.occupancy),
                 "\(interval.monitorAttempts)",

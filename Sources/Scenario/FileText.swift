@@ -5,19 +5,14 @@ import Foundation
 enum FileText {
     /// The file's text; `expected` names what the path should be, e.g. `a scenario file (.yaml)`.
     static func read(_ path: String, expected: String) throws(ScenarioError) -> String {
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-            throw ScenarioError(file: path, line: 0, column: 0, message: "is a directory, expected \(expected)")
+        guard let text = String(data: try data(path, expected: expected), encoding: .utf8) else {
+            throw ScenarioError(file: path, line: 0, column: 0, message: "cannot be read: not UTF-8 text")
         }
-        do {
-            return try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw ScenarioError(file: path, line: 0, column: 0, message: "cannot be read: \(reason(error, path: path))")
-        }
+        return text
     }
 
-    /// At most `limit` of the file's first bytes, with the same plain messages as `read`.
-    static func data(_ path: String, expected: String, upTo limit: Int) throws(ScenarioError) -> Data {
+    /// The file's bytes (at most `limit` of them), with the same plain messages as `read`.
+    static func data(_ path: String, expected: String, upTo limit: Int? = nil) throws(ScenarioError) -> Data {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
             throw ScenarioError(file: path, line: 0, column: 0, message: "is a directory, expected \(expected)")
@@ -25,7 +20,7 @@ enum FileText {
         do {
             let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
             defer { try? handle.close() }
-            return try handle.read(upToCount: limit) ?? Data()
+            return try (limit.map { try handle.read(upToCount: $0) } ?? handle.readToEnd()) ?? Data()
         } catch {
             throw ScenarioError(file: path, line: 0, column: 0, message: "cannot be read: \(reason(error, path: path))")
         }

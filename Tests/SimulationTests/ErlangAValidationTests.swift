@@ -90,7 +90,7 @@ struct ErlangAValidationTests {
             #expect(customers.answered + customers.abandoned <= customers.offered)
             #expect((customers.serviceLevel ?? 0) <= 1)
         }
-        let offered = result.intervals.reduce(0) { $0 + $1.offered }
+        let offered = result.intervals.reduce(0) { $0 + $1.customers.offered }
         #expect(offered == result.summary.kpis.offered)
     }
 }

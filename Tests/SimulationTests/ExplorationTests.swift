@@ -33,7 +33,8 @@ struct ExplorationTests {
         "M8 M11 M12 the real engine passes every fault scenario on the exploration seeds",
         arguments: ["node-crash-stampede", "skewed-clocks-vanishing", "partition-stop-races"])
     func realEnginePasses(scenario: String) throws {
-        let (failure, explored) = Explorer.explore(try faultScenario(scenario), seeds: explorationSeeds, jobs: 2)
+        let exploration = Explorer.exploration(try faultScenario(scenario), seeds: explorationSeeds, jobs: 2)
+        let (failure, explored) = (exploration.failure, exploration.explored.count)
         #expect(failure == nil, "\(failure.map { "seed \($0.seed): \($0.problems.prefix(3))" } ?? "")")
         #expect(explored == explorationSeeds.count)
     }
@@ -43,7 +44,7 @@ struct ExplorationTests {
         let scenario = variantScenarios.first { $0.0 == defect }!.1
         var configuration = try faultScenario(scenario)
         configuration.defect = defect
-        let (failure, _) = Explorer.explore(configuration, seeds: explorationSeeds, jobs: 2)
+        let failure = Explorer.exploration(configuration, seeds: explorationSeeds, jobs: 2).failure
         let verdict = try #require(failure, "\(defect) was not caught by \(scenario) within seeds \(explorationSeeds)")
         #expect(!verdict.problems.isEmpty)
     }
@@ -52,7 +53,7 @@ struct ExplorationTests {
     func failingSeedReplays() throws {
         var configuration = try faultScenario("partition-stop-races")
         configuration.defect = .stopByConversation
-        let (failure, _) = Explorer.explore(configuration, seeds: explorationSeeds, jobs: 2)
+        let failure = Explorer.exploration(configuration, seeds: explorationSeeds, jobs: 2).failure
         let first = try #require(failure)
         let again = Explorer.run(configuration, seed: first.seed)
         #expect(!again.passed)
@@ -66,7 +67,7 @@ struct ExplorationTests {
     func shrinking() throws {
         var configuration = try faultScenario("skewed-clocks-vanishing")
         configuration.defect = .keepSessionsWhenOffline
-        let (found, _) = Explorer.explore(configuration, seeds: explorationSeeds, jobs: 2)
+        let found = Explorer.exploration(configuration, seeds: explorationSeeds, jobs: 2).failure
         let failure = try #require(found)
         let swarmed = Swarm.configuration(configuration, seed: failure.seed).0
         let outcome = Shrinker.shrink(swarmed, seed: failure.seed, failing: failure, maximumAttempts: 30)

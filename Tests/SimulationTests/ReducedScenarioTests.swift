@@ -13,7 +13,7 @@ struct ReducedScenarioTests {
     func reducedFailsAgain(defect: Defect, scenario: String) throws {
         var base = try faultScenario(scenario)
         base.defect = defect
-        let failure = try #require(Explorer.explore(base, seeds: explorationSeeds, jobs: 2).failure)
+        let failure = try #require(Explorer.exploration(base, seeds: explorationSeeds, jobs: 2).failure)
         let rule = try #require(failure.rule, "\(defect) failed naming no rule: \(failure.problems.first ?? "")")
         let reduced = ReducedScenario(shrinking: failure, of: base, source: "Scenarios/faults/\(scenario).yaml")
 

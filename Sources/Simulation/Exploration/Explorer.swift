@@ -62,18 +62,9 @@ public enum Explorer {
         return isRule(word) ? String(word) : nil
     }
 
-    /// Explores `seeds` on `jobs` workers and returns the verdict of the lowest failing seed, if
-    /// any, and how many seeds ran. Seeds run in batches of `jobs`; exploration stops after the
-    /// batch in which a failure is found, so the seed reported does not depend on timing.
-    public static func explore(
-        _ base: WorldConfiguration, seeds: Range<UInt64>, jobs: Int, swarm: Bool = true,
-        progress: (@Sendable (Int) -> Void)? = nil
-    ) -> (failure: SeedVerdict?, explored: Int) {
-        let found = exploration(base, seeds: seeds, jobs: jobs, swarm: swarm, progress: progress)
-        return (found.failure, found.explored.count)
-    }
-
-    /// As `explore`, with every seed that failed in the batch where exploration stopped.
+    /// Explores `seeds` on `jobs` workers: the verdict of the lowest failing seed, if any, every seed that failed
+    /// in its batch, and the seeds that ran. Seeds run in batches of `jobs`; exploration stops after the batch in
+    /// which a failure is found, so the seed reported does not depend on timing.
     public static func exploration(
         _ base: WorldConfiguration, seeds: Range<UInt64>, jobs: Int, swarm: Bool = true,
         progress: (@Sendable (Int) -> Void)? = nil

@@ -87,19 +87,8 @@ public struct LatencySummary: Sendable, Hashable, Codable {
 /// answered or gave up, so that every ratio of an interval is over one set of customers.
 public struct IntervalMetrics: Sendable, Hashable, Codable {
     public var startSeconds: Double
-    /// Customers who arrived.
-    public var offered = 0
-    /// Customers offered to an agent the instant they arrived, without queueing.
-    public var offeredAtOnce = 0
-    /// Customers connected to an agent.
-    public var answered = 0
-    public var answeredWithinThreshold = 0
-    /// Customers who gave up while queued.
-    public var abandoned = 0
-    /// Customers who gave up sooner than the short-abandon threshold: left out of the service level.
-    public var abandonedShort = 0
-    /// Sum of the waits of answered customers, seconds.
-    public var waitSecondsTotal = 0.0
+    /// The customers who arrived in the interval, and what came of them.
+    public var customers = CustomerFigures()
     /// Agent capacity in use (conversations / capacity) integrated over time, agent-seconds.
     public var busyAgentSeconds = 0.0
     /// Agents present (on queue, or finishing conversations) integrated over time, agent-seconds.
@@ -118,13 +107,6 @@ public struct IntervalMetrics: Sendable, Hashable, Codable {
 
     public init(startSeconds: Double) { self.startSeconds = startSeconds }
 
-    /// The interval's customer counts and their ratios.
-    public var customers: CustomerFigures {
-        CustomerFigures(
-            offered: offered, offeredAtOnce: offeredAtOnce, answered: answered, answeredWithinThreshold: answeredWithinThreshold,
-            abandoned: abandoned, abandonedShort: abandonedShort, waitSecondsTotal: waitSecondsTotal)
-    }
-
     /// Share of staffed agent capacity in use; nil when no agent was staffed.
     public var occupancy: Double? { staffedAgentSeconds == 0 ? nil : busyAgentSeconds / staffedAgentSeconds }
 }
@@ -134,13 +116,19 @@ public struct IntervalMetrics: Sendable, Hashable, Codable {
 /// Every ratio is over the customers offered in the span (or, for ASA and `serviceLevelOfAnswered`, those of them
 /// answered), and is nil when its denominator is zero: a centre with nobody to answer has no service level, not a
 /// perfect one.
-public struct CustomerFigures: Sendable, Hashable {
+public struct CustomerFigures: Sendable, Hashable, Codable {
+    /// Customers who arrived.
     public var offered = 0
+    /// Customers offered to an agent the instant they arrived, without queueing.
     public var offeredAtOnce = 0
+    /// Customers connected to an agent.
     public var answered = 0
     public var answeredWithinThreshold = 0
+    /// Customers who gave up while queued.
     public var abandoned = 0
+    /// Customers who gave up sooner than the short-abandon threshold: left out of the service level.
     public var abandonedShort = 0
+    /// Sum of the waits of answered customers, seconds.
     public var waitSecondsTotal = 0.0
 
     public init(

@@ -208,13 +208,13 @@ extension World {
 
     /// Counts something that happened to a customer in the interval the customer arrived in (nothing for a
     /// customer who arrived before measurement began), so that each interval's ratios are over one set of customers.
-    mutating func countCustomer(_ index: Int, _ update: (inout IntervalMetrics) -> Void) {
+    mutating func countCustomer(_ index: Int, _ update: (inout CustomerFigures) -> Void) {
         let slot = Int(conversations[index].reportedInterval)
         guard slot >= 0 else { return }
         if slot < metrics.intervals.count {
-            update(&metrics.intervals[slot])
+            update(&metrics.intervals[slot].customers)
         } else {
-            update(&interval)
+            update(&interval.customers)
         }
     }
 
