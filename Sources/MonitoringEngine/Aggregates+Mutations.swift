@@ -1,27 +1,28 @@
 // The state changes of the two aggregates, each in one place. The rules decide; these write.
 
 extension Conversation {
+    /// The vacant conversation a store's empty slot holds (see `StoredAggregate`).
+    init(vacantWithID id: ConversationID) {
+        self.init(
+            fields: Fields(
+                id: id, channel: .sms, createdAt: .zero, state: .ended, queue: nil, queuedAt: nil, endedAt: nil, abandoned: false,
+                participants: [], transcript: [], sessions: [], activeSessionIndex: nil, timeline: [],
+                context: ConversationContext(customer: CustomerDetails(name: "")), lastInstant: .zero, version: 0))
+    }
+
     init(id: ConversationID, channel: Channel, context: ConversationContext, at instant: Instant) {
-        self.id = id
-        self.channel = channel
-        self.createdAt = instant
-        self.state = .created
-        self.queue = nil
-        self.queuedAt = nil
-        self.endedAt = nil
-        self.abandoned = false
-        self.participants = [
-            Participant(
-                id: .customer, purpose: .customer, mediaRole: .full, user: nil, name: context.customer.name,
-                state: .connected, monitoredParticipant: nil, joinedAt: instant, connectedAt: instant)
-        ]
-        self.transcript = []
-        self.sessions = []
-        self.activeSessionIndex = nil
-        self.timeline = [TimelineEntry(instant: instant, event: .created(channel))]
-        self.context = context
-        self.lastInstant = instant
-        self.version = 1
+        self.init(
+            fields: Fields(
+                id: id, channel: channel, createdAt: instant, state: .created, queue: nil, queuedAt: nil, endedAt: nil,
+                abandoned: false,
+                participants: [
+                    Participant(
+                        id: .customer, purpose: .customer, mediaRole: .full, user: nil, name: context.customer.name,
+                        state: .connected, monitoredParticipant: nil, joinedAt: instant, connectedAt: instant)
+                ],
+                transcript: [], sessions: [], activeSessionIndex: nil,
+                timeline: [TimelineEntry(instant: instant, event: .created(channel))], context: context, lastInstant: instant,
+                version: 1))
     }
 
     mutating func record(_ event: TimelineEvent, at instant: Instant) {

@@ -162,31 +162,125 @@ public enum TransferTarget: Hashable, Sendable {
 /// Every rule about one conversation reads and writes this value and nothing else of other
 /// conversations, so that a transactional store can own it as one row.
 public struct Conversation: Hashable, Sendable {
-    public let id: ConversationID
-    public let channel: Channel
-    public let createdAt: Instant
-    public internal(set) var state: ConversationState
-    public internal(set) var queue: QueueID?
-    public internal(set) var queuedAt: Instant?
-    public internal(set) var endedAt: Instant?
-    public internal(set) var abandoned: Bool
+    /// The conversation's fields, behind one reference: a store moves a conversation into a transaction and back by
+    /// moving that reference, and a copy shares the fields until one of them changes (copy on write).
+    struct Fields: Hashable, Sendable {
+        var id: ConversationID
+        var channel: Channel
+        var createdAt: Instant
+        var state: ConversationState
+        var queue: QueueID?
+        var queuedAt: Instant?
+        var endedAt: Instant?
+        var abandoned: Bool
+        var participants: [Participant]
+        var agentParticipantIDs: [ParticipantID] = []
+        var transcript: [Message]
+        var sessions: [MonitorSession]
+        var activeSessionIndex: Int?
+        var timeline: [TimelineEntry]
+        var context: ConversationContext
+        var lastInstant: Instant
+        var version: UInt64
+    }
+
+    final class Box: @unchecked Sendable {
+        // Written only while uniquely referenced (`fields` below), so sharing a box across threads is safe.
+        @exclusivity(unchecked) var fields: Fields
+        init(_ fields: Fields) { self.fields = fields }
+    }
+
+    private var box: Box
+
+    var fields: Fields {
+        _read { yield box.fields }
+        _modify {
+            if !isKnownUniquelyReferenced(&box) { box = Box(box.fields) }
+            yield &box.fields
+        }
+    }
+
+    init(fields: Fields) { box = Box(fields) }
+
+    public static func == (lhs: Self, rhs: Self) -> Bool { lhs.box === rhs.box || lhs.box.fields == rhs.box.fields }
+    public func hash(into hasher: inout Hasher) { hasher.combine(box.fields) }
+
+    public internal(set) var id: ConversationID {
+        get { box.fields.id }
+        _modify { yield &fields.id }
+    }
+    public internal(set) var channel: Channel {
+        get { box.fields.channel }
+        _modify { yield &fields.channel }
+    }
+    public internal(set) var createdAt: Instant {
+        get { box.fields.createdAt }
+        _modify { yield &fields.createdAt }
+    }
+    public internal(set) var state: ConversationState {
+        get { box.fields.state }
+        _modify { yield &fields.state }
+    }
+    public internal(set) var queue: QueueID? {
+        get { box.fields.queue }
+        _modify { yield &fields.queue }
+    }
+    public internal(set) var queuedAt: Instant? {
+        get { box.fields.queuedAt }
+        _modify { yield &fields.queuedAt }
+    }
+    public internal(set) var endedAt: Instant? {
+        get { box.fields.endedAt }
+        _modify { yield &fields.endedAt }
+    }
+    public internal(set) var abandoned: Bool {
+        get { box.fields.abandoned }
+        _modify { yield &fields.abandoned }
+    }
     /// Participant `i` has id `i`; the customer is participant 0.
-    public internal(set) var participants: [Participant]
+    public internal(set) var participants: [Participant] {
+        get { box.fields.participants }
+        _modify { yield &fields.participants }
+    }
     /// The agent participants' ids, in join order: derived from `participants` (never stored), so that the rules
     /// that look for an agent read the few agents, not every monitor participant a long history has added.
-    var agentParticipantIDs: [ParticipantID] = []
-    public internal(set) var transcript: [Message]
+    internal var agentParticipantIDs: [ParticipantID] {
+        get { box.fields.agentParticipantIDs }
+        _modify { yield &fields.agentParticipantIDs }
+    }
+    public internal(set) var transcript: [Message] {
+        get { box.fields.transcript }
+        _modify { yield &fields.transcript }
+    }
     /// Every session, ended or active, in token order: session with token `t` is `sessions[t - 1]`.
-    public internal(set) var sessions: [MonitorSession]
+    public internal(set) var sessions: [MonitorSession] {
+        get { box.fields.sessions }
+        _modify { yield &fields.sessions }
+    }
     /// The index in `sessions` of the active session, if one is active (M8: at most one).
-    public internal(set) var activeSessionIndex: Int?
-    public internal(set) var timeline: [TimelineEntry]
-    public internal(set) var context: ConversationContext
+    public internal(set) var activeSessionIndex: Int? {
+        get { box.fields.activeSessionIndex }
+        _modify { yield &fields.activeSessionIndex }
+    }
+    public internal(set) var timeline: [TimelineEntry] {
+        get { box.fields.timeline }
+        _modify { yield &fields.timeline }
+    }
+    public internal(set) var context: ConversationContext {
+        get { box.fields.context }
+        _modify { yield &fields.context }
+    }
     /// The latest instant any command applied to this conversation; instants are clamped to
     /// it so that a node whose clock lags cannot write the timeline out of order.
-    public internal(set) var lastInstant: Instant
+    public internal(set) var lastInstant: Instant {
+        get { box.fields.lastInstant }
+        _modify { yield &fields.lastInstant }
+    }
     /// Incremented on every change, for optimistic concurrency in a store.
-    public internal(set) var version: UInt64
+    public internal(set) var version: UInt64 {
+        get { box.fields.version }
+        _modify { yield &fields.version }
+    }
 
     public var activeSession: MonitorSession? { activeSessionIndex.map { sessions[$0] } }
 

@@ -23,148 +23,64 @@ public struct EngineConfiguration: Hashable, Sendable {
     }
 }
 
-/// The monitoring engine: every rule of `docs/rules.md` as a pure state machine.
+/// The monitoring engine, embedded: every rule of `docs/rules.md` over an in-memory store.
 ///
-/// `execute(_:at:)` applies one command at the instant given and returns its outcome; the
-/// events it produced and who is notified of them are in `events` and `deliveries` until the
-/// next command. The engine reads no clock, draws no random number and does no I/O, so the
-/// simulator can drive it deterministically and a server can wrap it unchanged.
+/// `execute(_:at:)` applies one command at the instant given through the store seam (`AggregateStore`): the
+/// command's aggregates are locked in the store, the rule runs over them (`Transaction.apply(_:)`), and they are
+/// committed back. The events the command produced and who is notified of them are in `events` and `deliveries`
+/// until the next command. The engine reads no clock, draws no random number and does no I/O, so the simulator
+/// can drive it deterministically and a server can wrap it unchanged.
 public struct MonitoringEngine: Sendable {
     public let configuration: EngineConfiguration
-
-    public internal(set) var users: [UserID: User] = [:]
-    public internal(set) var roles: [RoleID: Role] = [:]
-    public internal(set) var queues: [QueueID: Queue] = [:]
-    public internal(set) var conversations = ConversationTable()
-    /// Which users hold each role, so that redefining a role reaches them without a scan.
-    var roleHolders: [RoleID: [UserID]] = [:]
-    /// Lease deadlines of active sessions; renewals leave stale entries that are skipped.
-    var leaseDeadlines = Heap<LeaseDeadline>()
-
-    /// What the last command emitted.
-    var outbox = Outbox()
-    /// What the last command touched, for the incremental invariant check.
-    var touched = TouchedAggregates()
+    /// Where the aggregates live.
+    public internal(set) var store: InMemoryStore
+    /// The last command's transaction: its events, deliveries and what it touched. Reused from command to command.
+    var transaction: Transaction
 
     public init(configuration: EngineConfiguration = EngineConfiguration()) {
-        self.configuration = configuration
+        self.init(configuration: configuration, store: InMemoryStore())
     }
+
+    /// An engine over the aggregates of `store`.
+    public init(configuration: EngineConfiguration = EngineConfiguration(), store: InMemoryStore) {
+        self.configuration = configuration
+        self.store = store
+        self.transaction = Transaction(configuration: configuration)
+    }
+
+    public var users: [UserID: User] { store.users }
+    public var roles: [RoleID: Role] { store.roles }
+    public var queues: [QueueID: Queue] { store.queues }
+    public var conversations: ConversationTable { store.conversations }
 
     /// The events of the last command, in order.
-    public var events: [EventRecord] { outbox.events }
+    public var events: [EventRecord] { transaction.outbox.events }
     /// Who is notified of the last command's events.
-    public var deliveries: [Delivery] { outbox.deliveries }
+    public var deliveries: [Delivery] { transaction.outbox.deliveries }
     /// The conversations the last command read or changed.
-    public var touchedConversations: [ConversationID] { touched.conversations.map(\.id) }
+    public var touchedConversations: [ConversationID] { transaction.touched.conversations.map(\.id) }
     /// The users the last command read or changed.
-    public var touchedUsers: [UserID] { touched.users }
+    public var touchedUsers: [UserID] { transaction.touched.users }
 
-    /// Applies one command at `now`.
-    ///
-    /// On failure the command changed nothing, and its refusal is reported in `events` when it
-    /// was a monitoring attempt (M22). A lease that was already due when the command touched
-    /// its conversation has still expired (M12): expiry does not wait for a successful command.
+    var outbox: Outbox { transaction.outbox }
+    var touched: TouchedAggregates { transaction.touched }
+
+    /// Applies one command at `now` (see `Transaction.apply(_:)` for what a refusal leaves).
     @discardableResult
     public mutating func execute(_ command: Command, at now: Instant) -> Result<Outcome, MonitoringError> {
-        outbox.reset(now: now)
-        touched.reset()
-        do throws(MonitoringError) {
-            return .success(try dispatch(command))
-        } catch {
-            return .failure(error)
-        }
+        store.execute(command, at: now, in: &transaction)
     }
-
-    private mutating func dispatch(_ command: Command) throws(MonitoringError) -> Outcome {
-        switch command {
-        case .defineRole(let role): return defineRole(role)
-        case .addUser(let user): return try addUser(user)
-        case .assignRoles(let user, let roles): return try assignRoles(user, roles)
-        case .setLicence(let user, let licence): return try setLicence(user, licence)
-        case .setPresence(let user, let presence): return try setPresence(user, presence)
-        case .addQueue(let queue): return try addQueue(queue)
-        case .setQueueMembership(let queue, let user, let isMember): return try setQueueMembership(queue, user, isMember)
-        case .createConversation(let channel, let context): return createConversation(channel, context)
-        case .enqueue(let conversation, let queue): return try enqueue(conversation, queue)
-        case .alertAgent(let conversation, let agent): return try alertAgent(conversation, agent)
-        case .connectAgent(let conversation, let participant): return try connectAgent(conversation, participant)
-        case .disconnectAgent(let conversation, let participant): return try disconnectAgent(conversation, participant)
-        case .transfer(let conversation, let from, let target): return try transfer(conversation, from, target)
-        case .sendMessage(let conversation, let from, let kind, let body):
-            return try sendMessage(conversation, from, kind, body)
-        case .typing(let conversation, let participant): return try typing(conversation, participant)
-        case .markRead(let conversation, let participant, let upTo): return try markRead(conversation, participant, upTo)
-        case .wrapUp(let conversation, let participant, let code): return try wrapUp(conversation, participant, code)
-        case .endConversation(let conversation): return try endConversation(conversation, abandoned: false)
-        case .abandon(let conversation): return try endConversation(conversation, abandoned: true)
-        case .startMonitoring(let conversation, let supervisor, let agent, let entryPoint):
-            return try startMonitoring(conversation, supervisor, agent, entryPoint)
-        case .stopMonitoring(let session, let supervisor, let source): return try stopMonitoring(session, supervisor, source)
-        case .renewLease(let session, let supervisor): return try renewLease(session, supervisor)
-        case .expireLeases: return expireLeases()
-        }
-    }
-
-    // MARK: Lookups shared by the rules
 
     func user(_ id: UserID) throws(MonitoringError) -> User {
-        guard let user = users[id] else { throw .unknownUser(id) }
+        guard let user = store.users[id] else { throw .unknownUser(id) }
         return user
     }
 
-    /// Marks a conversation touched by this command, ends its session if the lease is due,
-    /// and returns the instant to apply (never earlier than the conversation's last one).
-    ///
-    /// No copy of a conversation is held across a mutation in the rules: a live copy would make
-    /// the mutation copy the conversation's arrays (copy-on-write), at a cost growing with it.
-    mutating func touchConversation(_ id: ConversationID) throws(MonitoringError) -> Instant {
-        guard conversations.contains(id) else { throw .unknownConversation(id) }
-        let lastInstant = conversations[existing: id].lastInstant
-        touched.add(conversations[existing: id])
-        let instant = max(outbox.now, lastInstant)
-        if let index = conversations[existing: id].activeSessionIndex {
-            let deadline = conversations[existing: id].sessions[index].leaseExpiresAt
-            if deadline <= instant { endSession(in: id, index: index, reason: .leaseExpired, at: deadline) }
+    /// The union of the permissions of `roleIDs`, from the stored roles.
+    func permissions(of roleIDs: [RoleID]) -> PermissionSet {
+        roleIDs.reduce(into: PermissionSet()) { result, role in
+            if let role = store.roles[role] { result.formUnion(role.permissions) }
         }
-        return instant
-    }
-
-    mutating func touchUser(_ id: UserID) throws(MonitoringError) -> User {
-        let user = try user(id)
-        touched.add(id)
-        return user
-    }
-
-    /// Changes a user in place, so the user's arrays are never copied on write.
-    mutating func modifyUser(_ id: UserID, _ change: (inout User) -> Void) {
-        users.modifyValue(forKey: id, change)
-    }
-
-    func participant(_ id: ParticipantID, of conversation: ConversationID) throws(MonitoringError) -> Participant {
-        guard conversations.contains(conversation), let participant = conversations[existing: conversation].participant(id)
-        else { throw .unknownParticipant(conversation, id) }
-        return participant
-    }
-
-    /// Ends a session: the one place a session's end is written (M17, M18, M19).
-    mutating func endSession(in conversationID: ConversationID, index: Int, reason: EndReason, at requested: Instant) {
-        let instant = max(requested, conversations[existing: conversationID].lastInstant)
-        let session = conversations[existing: conversationID].endSession(at: index, reason: reason, instant: instant)
-        modifyUser(session.supervisor) { $0.removeMonitoringSession(session.id) }
-        touched.add(session.supervisor)
-        outbox.emit(
-            .monitoringEnded(session.id, supervisor: session.supervisor, reason), to: .user(session.supervisor), at: instant)
-    }
-
-    /// Ends the active session of a conversation if the predicate holds for it.
-    mutating func endActiveSession(
-        of conversationID: ConversationID, reason: EndReason, at instant: Instant,
-        if predicate: (MonitorSession) -> Bool = { _ in true }
-    ) {
-        guard conversations.contains(conversationID), let index = conversations[existing: conversationID].activeSessionIndex,
-            predicate(conversations[existing: conversationID].sessions[index])
-        else { return }
-        endSession(in: conversationID, index: index, reason: reason, at: instant)
     }
 }
 

@@ -118,6 +118,7 @@ extension Conversation: Codable {
     /// `i + 1`; message `i` has index `i`; every participant a session or message names exists;
     /// at most one session is active (M8).
     public init(from decoder: any Decoder) throws {
+        self.init(vacantWithID: ConversationID(0))
         let c = try decoder.container(keyedBy: JSONKey.self)
         id = try c.get("id")
         channel = try c.get("channel")

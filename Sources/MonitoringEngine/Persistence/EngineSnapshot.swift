@@ -1,5 +1,3 @@
-import HeapModule
-
 /// Every aggregate of an engine, as one value a store can save and load (docs/persistence.md).
 ///
 /// It holds what is stored: roles, queues, users and conversations. What the engine derives
@@ -90,24 +88,10 @@ extension MonitoringEngine {
             users: users.values.sorted { $0.id < $1.id }, conversations: conversations.all)
     }
 
-    /// An engine holding the aggregates of `snapshot`, with the indexes derived from them rebuilt:
-    /// the holders of each role and the lease deadline of every active session. It continues
-    /// exactly as the engine the snapshot was taken from.
+    /// An engine holding the aggregates of `snapshot`, with the store's indexes rebuilt from them: the holders of
+    /// each role and the lease deadline of every active session. It continues exactly as the engine the snapshot
+    /// was taken from.
     public init(configuration: EngineConfiguration = EngineConfiguration(), snapshot: EngineSnapshot) {
-        self.init(configuration: configuration)
-        for role in snapshot.roles { roles[role.id] = role }
-        for queue in snapshot.queues { queues[queue.id] = queue }
-        for user in snapshot.users {
-            users[user.id] = user
-            for role in user.roles { roleHolders[role, default: []].append(user.id) }
-        }
-        var deadlines: [LeaseDeadline] = []
-        for conversation in snapshot.conversations {
-            conversations.append(conversation)
-            if let session = conversation.activeSession {
-                deadlines.append(LeaseDeadline(deadline: session.leaseExpiresAt, session: session.id))
-            }
-        }
-        leaseDeadlines = Heap(deadlines)
+        self.init(configuration: configuration, store: InMemoryStore(snapshot: snapshot))
     }
 }

@@ -82,7 +82,7 @@ public func monitorButton(
     }
 }
 
-extension MonitoringEngine {
+extension Transaction {
     /// Starts monitoring, or returns the supervisor's existing session (M10). Every attempt and
     /// its outcome is reported for the audit log (M22).
     mutating func startMonitoring(
@@ -112,12 +112,11 @@ extension MonitoringEngine {
             outbox.emit(.monitoringResumed(active.id, supervisor: supervisorID), to: .user(supervisorID), at: instant)
             return .alreadyMonitoring(active)
         }
-        let monitored = try decideGrant(conversations[existing: id], supervisor, agent, entryPoint)
+        let monitored = try Self.decideGrant(conversations[existing: id], supervisor, agent, entryPoint, configuration)
         let session = conversations[existing: id].startSession(
             supervisor: supervisor, monitored: monitored, entryPoint: entryPoint, at: instant,
             lease: configuration.leaseDuration)
         modifyUser(supervisorID) { $0.addMonitoringSession(session.id) }
-        leaseDeadlines.insert(LeaseDeadline(deadline: session.leaseExpiresAt, session: session.id))
         outbox.emit(
             .monitoringStarted(
                 id, session.holder, monitoredParticipant: monitored.id, monitoredAgent: session.monitoredAgent),
@@ -127,8 +126,9 @@ extension MonitoringEngine {
 
     /// The rules in the order a refused supervisor hears about them: M1–M5, M7, then the lock
     /// (M8), then the agent choice (M6) and the bound on sessions. Returns the agent to watch.
-    private func decideGrant(
-        _ conversation: Conversation, _ supervisor: User, _ agent: ParticipantID?, _ entryPoint: EntryPoint
+    private static func decideGrant(
+        _ conversation: Conversation, _ supervisor: User, _ agent: ParticipantID?, _ entryPoint: EntryPoint,
+        _ configuration: EngineConfiguration
     ) throws(MonitoringError) -> Participant {
         if let refusal = monitorRefusal(
             of: SupervisorStanding(supervisor), entryPoint: entryPoint, channel: conversation.channel,
@@ -147,7 +147,7 @@ extension MonitoringEngine {
     }
 
     /// M6: an implied single agent, or the chosen one, which must be a connected agent.
-    private func chooseAgent(_ choice: ParticipantID?, in conversation: Conversation) throws(MonitoringError)
+    private static func chooseAgent(_ choice: ParticipantID?, in conversation: Conversation) throws(MonitoringError)
         -> Participant
     {
         if let choice {
@@ -191,24 +191,22 @@ extension MonitoringEngine {
         let (index, instant) = try ownedSession(id, by: supervisorID)
         let deadline = instant + configuration.leaseDuration
         conversations[existing: id.conversation].renewLease(at: index, until: deadline)
-        leaseDeadlines.insert(LeaseDeadline(deadline: deadline, session: id))
         outbox.emit(.leaseRenewed(id, supervisor: supervisorID, until: deadline), to: .user(supervisorID), at: instant)
         return .leaseRenewed(id, until: deadline)
     }
 
-    /// Ends every session whose lease is due (M12), in order of deadline. Stale heap entries
-    /// (of renewed or ended sessions) are dropped as they surface; a renewed session ends at
-    /// its own entry, so the order is the same as from a heap rebuilt from the sessions alone.
+    /// Ends every session whose lease is due (M12), in order of deadline: the sessions the store found due
+    /// (`AggregateStore.sessionsDue(at:)`), each still active with a due lease when the rule reaches it.
     mutating func expireLeases() -> Outcome {
         var count = 0
-        while let next = leaseDeadlines.min, next.deadline <= outbox.now {
-            leaseDeadlines.removeMin()
-            guard conversations.contains(next.session.conversation),
-                let session = conversations[existing: next.session.conversation].activeSession, session.id == next.session,
-                session.leaseExpiresAt == next.deadline
+        for session in dueSessions {
+            guard conversations.contains(session.conversation),
+                let index = conversations[existing: session.conversation].activeSessionIndex,
+                conversations[existing: session.conversation].sessions[index].id == session,
+                conversations[existing: session.conversation].sessions[index].leaseExpiresAt <= outbox.now
             else { continue }
             // Touching the conversation ends the due session with `leaseExpired`.
-            _ = try? touchConversation(next.session.conversation)
+            _ = try? touchConversation(session.conversation)
             count += 1
         }
         return .leasesExpired(count: count)

@@ -1,14 +1,13 @@
 // Users, roles, licences, presence and queues.
 
-extension MonitoringEngine {
+extension Transaction {
     /// Creates a role or replaces its permissions; holders who lose the right to monitor lose
     /// their sessions (M18 `accessRevoked`).
     mutating func defineRole(_ role: Role) -> Outcome {
         roles[role.id] = role
         outbox.record(.roleDefined(role))
-        // In id order, so the events do not depend on the order users were given the role
-        // (the index is rebuilt in id order when an engine is loaded from a snapshot).
-        for holder in (roleHolders[role.id] ?? []).sorted() {
+        // In id order (the store's index is), so the events do not depend on the order users were given the role.
+        for holder in roleHolders {
             refreshPermissions(of: holder)
         }
         return .done
@@ -23,7 +22,6 @@ extension MonitoringEngine {
         added.monitoringSessions = []
         added.version = 1
         users[user.id] = added
-        for role in user.roles { roleHolders[role, default: []].append(user.id) }
         touched.add(user.id)
         outbox.emit(
             .userAdded(
@@ -33,11 +31,13 @@ extension MonitoringEngine {
     }
 
     mutating func assignRoles(_ id: UserID, _ newRoles: [RoleID]) throws(MonitoringError) -> Outcome {
-        let user = try touchUser(id)
+        _ = try touchUser(id)
         for role in newRoles where roles[role] == nil { throw .unknownRole(role) }
-        for role in user.roles { roleHolders.modifyValue(forKey: role) { $0.removeAll { $0 == id } } }
-        for role in newRoles { roleHolders[role, default: []].append(id) }
-        modifyUser(id) { $0.roles = newRoles }
+        modifyUser(id) { user in
+            guard user.roles != newRoles else { return }
+            user.roles = newRoles
+            user.touch()
+        }
         refreshPermissions(of: id)
         return .done
     }

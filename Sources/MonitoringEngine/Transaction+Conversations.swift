@@ -1,9 +1,9 @@
 // The conversation lifecycle: create, queue, alert, connect, messages, transfers, wrap-up, end.
 
-extension MonitoringEngine {
+extension Transaction {
     mutating func createConversation(_ channel: Channel, _ context: ConversationContext) -> Outcome {
-        let id = conversations.nextID
-        conversations.append(Conversation(id: id, channel: channel, context: context, at: outbox.now))
+        guard let id = newConversation else { preconditionFailure("createConversation without an id issued by the store") }
+        conversations[id] = Conversation(id: id, channel: channel, context: context, at: outbox.now)
         touched.add(conversations[existing: id])
         outbox.emit(.conversationCreated(id, channel, customerName: context.customer.name), to: .customer(id))
         return .conversationCreated(id)
@@ -23,7 +23,7 @@ extension MonitoringEngine {
         let agent = try touchUser(agentID)
         let state = conversations[existing: id].state
         guard state == .queued || state == .inProgress else { throw .invalidConversationState(state) }
-        try checkAgentMayJoin(agentID, conversations[existing: id])
+        try Self.checkAgentMayJoin(agentID, conversations[existing: id], configuration)
         let participant = conversations[existing: id].addParticipant(
             purpose: .agent, mediaRole: .full, user: agentID, name: agent.displayName, state: .alerting, at: instant)
         conversations[existing: id].record(.agentAlerted(participant, agentID), at: instant)
@@ -78,7 +78,7 @@ extension MonitoringEngine {
         switch target {
         case .agent(let agentID):
             _ = try user(agentID)
-            try checkAgentMayJoin(agentID, conversations[existing: id])
+            try Self.checkAgentMayJoin(agentID, conversations[existing: id], configuration)
         case .queue(let queueID):
             guard queues[queueID] != nil else { throw .unknownQueue(queueID) }
         }
@@ -102,7 +102,7 @@ extension MonitoringEngine {
     {
         let instant = try touchConversation(id)
         let sender = try participant(from, of: id)
-        let direction = try direction(of: sender, in: conversations[existing: id])
+        let direction = try Self.direction(of: sender, in: conversations[existing: id])
         guard conversations[existing: id].transcript.count < configuration.maximumMessagesPerConversation else {
             throw .limitReached(.messagesPerConversation)
         }
@@ -117,7 +117,7 @@ extension MonitoringEngine {
     mutating func typing(_ id: ConversationID, _ participantID: ParticipantID) throws(MonitoringError) -> Outcome {
         let instant = try touchConversation(id)
         let sender = try participant(participantID, of: id)
-        _ = try direction(of: sender, in: conversations[existing: id])
+        _ = try Self.direction(of: sender, in: conversations[existing: id])
         outbox.emit(.typing(id, participantID), toParticipantsOf: conversations[existing: id], at: instant, excluding: participantID)
         return .done
     }
@@ -127,7 +127,7 @@ extension MonitoringEngine {
     {
         let instant = try touchConversation(id)
         let reader = try participant(participantID, of: id)
-        _ = try direction(of: reader, in: conversations[existing: id])
+        _ = try Self.direction(of: reader, in: conversations[existing: id])
         let last = conversations[existing: id].transcript.count - 1
         let index = min(upTo, last)
         guard index >= 0, index > (reader.readUpTo ?? -1) else { return .done }
@@ -189,7 +189,12 @@ extension MonitoringEngine {
     // MARK: Helpers
 
     /// An agent joins a conversation once, never while monitoring it (M7), within the limit.
-    func checkAgentMayJoin(_ agentID: UserID, _ conversation: Conversation) throws(MonitoringError) {
+    ///
+    /// Static, like every check that reads a held conversation while the rule may change the transaction: an
+    /// instance method would make the compiler copy the whole transaction to keep the read exclusive.
+    static func checkAgentMayJoin(_ agentID: UserID, _ conversation: Conversation, _ configuration: EngineConfiguration)
+        throws(MonitoringError)
+    {
         guard !conversation.hasAgentParticipant(agentID) else { throw .agentAlreadyInConversation(agentID) }
         guard conversation.activeSession?.supervisor != agentID else { throw .userMonitorsConversation(agentID) }
         guard conversation.participants.count < configuration.maximumParticipantsPerConversation else {
@@ -204,7 +209,7 @@ extension MonitoringEngine {
     }
 
     /// Who may send into the conversation: the customer, and connected agents; never a monitor (M16).
-    func direction(of sender: Participant, in conversation: Conversation) throws(MonitoringError) -> MessageDirection {
+    static func direction(of sender: Participant, in conversation: Conversation) throws(MonitoringError) -> MessageDirection {
         if sender.isMonitor { throw .monitorCannotParticipate }
         guard conversation.state != .ended else { throw .invalidConversationState(conversation.state) }
         switch sender.purpose {

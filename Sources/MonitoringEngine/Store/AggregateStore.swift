@@ -1,0 +1,194 @@
+/// Where aggregates live, and how one command is applied to them: the seam between the rules and a database.
+///
+/// A command is applied in four steps, the same for every store (`execute(_:at:in:)`):
+/// 1. **plan** — the command names its aggregates; a few more are found by reading the store without locking
+///    (the sessions a user holds, a role's holders, the leases due, a new conversation's id);
+/// 2. **lock** — the store loads the named aggregates into a `Transaction` in a fixed order (conversations, then
+///    users, then queues, then roles, each by ascending id), so two commands never wait on each other in a cycle;
+///    what a locked conversation names (the supervisor of its active session, its agents) is locked next;
+/// 3. **apply** — the rule runs over exactly those values and the instant (`Transaction.apply(_:)`), a pure function;
+/// 4. **commit** — the store writes back every aggregate the rule changed, checking that nobody else changed it
+///    since it was loaded (its `version`), and keeps its own indexes (lease deadlines, role holders) up to date.
+///
+/// The in-memory store is the embedded default and the simulator's; a database store runs the same steps inside
+/// one transaction (`SELECT … FOR UPDATE` in the lock order, `UPDATE … WHERE version = $loaded`). The rules exist
+/// once. See docs/persistence.md.
+public protocol AggregateStore {
+    // MARK: Planning reads (not locked)
+
+    /// The sessions a user's panel lists (M13), to lock their conversations before the user.
+    func sessionsHeld(by user: UserID) -> [SessionID]
+    /// The roles a user holds.
+    func roles(of user: UserID) -> [RoleID]
+    /// The users holding a role, in id order.
+    func holders(of role: RoleID) -> [UserID]
+    /// The sessions whose lease deadline is at or before `now`, earliest first (ties by session id). The store may
+    /// drop its index entries for them: the `expireLeases` command that asks ends every one.
+    mutating func sessionsDue(at now: Instant) -> [SessionID]
+    /// A new conversation id, never issued before.
+    mutating func issueConversationID() -> ConversationID
+
+    // MARK: Locking loads, in the lock order; an id not stored is loaded as absent
+
+    mutating func lock(conversation id: ConversationID, into transaction: inout Transaction)
+    mutating func lock(user id: UserID, into transaction: inout Transaction)
+    mutating func lock(queue id: QueueID, into transaction: inout Transaction)
+    mutating func lock(role id: RoleID, into transaction: inout Transaction)
+
+    // MARK: Commit
+
+    /// Writes back every aggregate of the transaction (the rule's changes and a lease it found due are kept
+    /// even when the command was refused) and releases the locks.
+    mutating func commit(_ transaction: inout Transaction)
+}
+
+extension AggregateStore {
+    /// Applies one command at `now`: plan, lock, apply the rule, commit. The events and deliveries are in
+    /// `transaction` until the next command; the transaction's storage is reused from command to command.
+    public mutating func execute(_ command: Command, at now: Instant, in transaction: inout Transaction)
+        -> Result<Outcome, MonitoringError>
+    {
+        transaction.reset(now: now)
+        lockFootprint(of: command, at: now, into: &transaction)
+        let result = transaction.apply(command)
+        commit(&transaction)
+        return result
+    }
+
+    /// Steps 1 and 2: finds and locks every aggregate the command's rule may read or write.
+    mutating func lockFootprint(of command: Command, at now: Instant, into transaction: inout Transaction) {
+        // The plan's storage is the transaction's, reused from command to command.
+        var plan = Footprint()
+        swap(&plan, &transaction.plan)
+        defer { swap(&plan, &transaction.plan) }
+        plan.removeAll()
+        plan.name(command, reading: &self, at: now, into: &transaction)
+        plan.conversations.sort()
+        for id in plan.conversations where !transaction.conversations.holds(id) { lock(conversation: id, into: &transaction) }
+        // What the locked conversations name: the supervisor of an active session (whose lease the rule may find
+        // due), and the agents a command ends or moves.
+        for position in 0..<transaction.conversations.count where transaction.conversations.isPresent(at: position) {
+            transaction.conversations[position: position].appendUsers(namedBy: command, to: &plan.users)
+        }
+        plan.users.sort()
+        for id in plan.users where !transaction.users.holds(id) { lock(user: id, into: &transaction) }
+        // The roles whose permissions the rule recomputes for a locked user.
+        if command.recomputesPermissions {
+            for position in 0..<transaction.users.count where transaction.users.isPresent(at: position) {
+                plan.roles += transaction.users[position: position].roles
+            }
+        }
+        plan.queues.sort()
+        for id in plan.queues where !transaction.queues.holds(id) { lock(queue: id, into: &transaction) }
+        plan.roles.sort()
+        for id in plan.roles where !transaction.roles.holds(id) { lock(role: id, into: &transaction) }
+    }
+}
+
+/// The aggregates a command names before it is applied.
+struct Footprint: Sendable {
+    var conversations: [ConversationID] = []
+    var users: [UserID] = []
+    var queues: [QueueID] = []
+    var roles: [RoleID] = []
+
+    mutating func removeAll() {
+        conversations.removeAll(keepingCapacity: true)
+        users.removeAll(keepingCapacity: true)
+        queues.removeAll(keepingCapacity: true)
+        roles.removeAll(keepingCapacity: true)
+    }
+
+    /// What the command names, and what the store's planning reads add: the conversations of the sessions a user
+    /// holds (a change of presence, licence or roles may end them, M18), a role's holders, the leases due.
+    mutating func name(
+        _ command: Command, reading store: inout some AggregateStore, at now: Instant, into transaction: inout Transaction
+    ) {
+        switch command {
+        case .defineRole(let role):
+            roles.append(role.id)
+            transaction.roleHolders = store.holders(of: role.id)
+            for holder in transaction.roleHolders { nameUser(holder, withSessionsFrom: store) }
+        case .addUser(let user):
+            users.append(user.id)
+            roles += user.roles
+        case .assignRoles(let user, let newRoles):
+            nameUser(user, withSessionsFrom: store)
+            roles += newRoles
+        case .setLicence(let user, _), .setPresence(let user, _):
+            nameUser(user, withSessionsFrom: store)
+        case .addQueue(let queue):
+            queues.append(queue.id)
+            users += queue.members
+        case .setQueueMembership(let queue, let user, _):
+            queues.append(queue)
+            users.append(user)
+        case .createConversation:
+            let id = store.issueConversationID()
+            transaction.newConversation = id
+            conversations.append(id)
+        case .enqueue(let conversation, let queue):
+            conversations.append(conversation)
+            queues.append(queue)
+        case .alertAgent(let conversation, let agent):
+            conversations.append(conversation)
+            users.append(agent)
+        case .transfer(let conversation, _, let target):
+            conversations.append(conversation)
+            switch target {
+            case .agent(let agent): users.append(agent)
+            case .queue(let queue): queues.append(queue)
+            }
+        case .connectAgent(let conversation, _), .disconnectAgent(let conversation, _),
+            .sendMessage(let conversation, _, _, _), .typing(let conversation, _), .markRead(let conversation, _, _),
+            .wrapUp(let conversation, _, _), .endConversation(let conversation), .abandon(let conversation):
+            conversations.append(conversation)
+        case .startMonitoring(let conversation, let supervisor, _, _):
+            conversations.append(conversation)
+            users.append(supervisor)
+        case .stopMonitoring(let session, let supervisor, _), .renewLease(let session, let supervisor):
+            conversations.append(session.conversation)
+            users.append(supervisor)
+        case .expireLeases:
+            transaction.dueSessions = store.sessionsDue(at: now)
+            for session in transaction.dueSessions { conversations.append(session.conversation) }
+        }
+    }
+
+    private mutating func nameUser(_ user: UserID, withSessionsFrom store: some AggregateStore) {
+        users.append(user)
+        for session in store.sessionsHeld(by: user) { conversations.append(session.conversation) }
+    }
+}
+
+extension Command {
+    /// Whether the rule recomputes the permissions of the users it locks from their roles.
+    var recomputesPermissions: Bool {
+        switch self {
+        case .defineRole, .assignRoles: true
+        default: false
+        }
+    }
+}
+
+extension Conversation {
+    /// Appends the users a command on this conversation may read or write besides those it names: the supervisor
+    /// of the active session (touching the conversation ends it if its lease is due, M12), and the agents the
+    /// command moves (a participant named by id, or every agent still there when the conversation ends).
+    func appendUsers(namedBy command: Command, to named: inout [UserID]) {
+        if let index = activeSessionIndex { named.append(sessions[index].supervisor) }
+        switch command {
+        case .connectAgent(_, let participant), .disconnectAgent(_, let participant), .wrapUp(_, let participant, _),
+            .transfer(_, let participant, _):
+            if Int(participant.rawValue) < participants.count, let user = participants[Int(participant.rawValue)].user {
+                named.append(user)
+            }
+        case .endConversation, .abandon:
+            for id in agentParticipantIDs where participants[Int(id.rawValue)].state != .disconnected {
+                if let user = participants[Int(id.rawValue)].user { named.append(user) }
+            }
+        default:
+            break
+        }
+    }
+}
