@@ -211,12 +211,10 @@ extension MonitoringEngine {
             let record = conversation.sessions[Int(session.token - 1)]
             guard record.supervisor == viewer else { throw .notSessionOwner(session, owner: record.supervisor) }
             if let reason = record.endReason { throw .sessionAlreadyEnded(session, reason) }
-            let seen = conversation.participants.filter { $0.mediaRole != .monitor }.map {
-                VisibleParticipant(id: $0.id, purpose: $0.purpose, name: $0.name, state: $0.state, readUpTo: $0.readUpTo)
-            }
+            // The monitored agent's content, built by the same visibility function as the agent's own view (M15).
             return MonitorView(
                 session: session, monitoring: true, monitoredParticipant: record.monitoredParticipant,
-                content: conversation.content(visibleParticipants: seen))
+                content: conversation.content(visibleParticipants: conversation.visibleParticipants))
         }
     }
 

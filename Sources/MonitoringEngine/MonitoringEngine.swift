@@ -143,6 +143,8 @@ struct TouchedAggregates: Sendable {
         var id: ConversationID
         var timelineCountBefore: Int
         var activeTokenBefore: UInt64?
+        var sessionCountBefore: Int = 0
+        var participantCountBefore: Int = 0
     }
 
     var conversations: [ConversationMark] = []
@@ -158,7 +160,8 @@ struct TouchedAggregates: Sendable {
         conversations.append(
             ConversationMark(
                 id: conversation.id, timelineCountBefore: conversation.timeline.count,
-                activeTokenBefore: conversation.activeSession?.id.token))
+                activeTokenBefore: conversation.activeSessionIndex.map { UInt64($0 + 1) },
+                sessionCountBefore: conversation.sessions.count, participantCountBefore: conversation.participants.count))
     }
 
     mutating func add(_ user: UserID) {

@@ -8,7 +8,7 @@ enum ScenarioKeys {
         "agentGroups", "supervisorGroups", "network", "contention", "cluster", "limits", "expect", "sweep",
     ]
     static let scenarioRequired = ["name", "duration", "queues", "channels", "agentGroups", "supervisorGroups"]
-    static let engine = ["leaseDuration", "renewalInterval", "checkInvariants"]
+    static let engine = ["leaseDuration", "renewalInterval", "checkInvariants", "thoroughCheckEvery"]
     static let queue = ["name", "wrapUpCodes"]
     static let channel = [
         "kind", "platforms", "queue", "ratesPerHour", "profileInterval", "patience", "customerMessages", "customerReplyTime",
@@ -180,6 +180,7 @@ extension ScenarioReader {
         read(fields, "leaseDuration", into: &engine.leaseDuration, positiveTimeSpan)
         read(fields, "renewalInterval", into: &engine.renewalInterval, positiveTimeSpan)
         read(fields, "checkInvariants", into: &engine.checkInvariants, bool)
+        read(fields, "thoroughCheckEvery", into: &engine.thoroughCheckEvery) { integer($0, $1, minimum: 0) }
         return engine
     }
 

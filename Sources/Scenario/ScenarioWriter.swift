@@ -13,7 +13,8 @@ public enum ScenarioWriter {
             "name: \(quoted(world.name))", "seed: \(world.seed)", "duration: \(span(world.duration))",
             "warmUp: \(span(world.warmUp))", "reportingInterval: \(span(world.reportingInterval))",
             "serviceLevelThreshold: \(span(world.serviceLevelThreshold))", "shortAbandonThreshold: \(span(world.shortAbandonThreshold))",
-            "engine: {leaseDuration: \(span(world.engine.leaseDuration)), renewalInterval: \(span(world.engine.renewalInterval)), checkInvariants: \(world.engine.checkInvariants)}",
+            "engine: {leaseDuration: \(span(world.engine.leaseDuration)), renewalInterval: \(span(world.engine.renewalInterval)), checkInvariants: \(world.engine.checkInvariants)"
+                + (world.engine.thoroughCheckEvery == 0 ? "" : ", thoroughCheckEvery: \(world.engine.thoroughCheckEvery)") + "}",
             "queues:",
         ]
         lines += world.queues.map { "  - {name: \(quoted($0.name)), wrapUpCodes: [\($0.wrapUpCodes.map(quoted).joined(separator: ", "))]}" }

@@ -15,6 +15,7 @@ let completeScenario = """
       leaseDuration: 20s
       renewalInterval: 5s
       checkInvariants: false
+      thoroughCheckEvery: 250
     queues:
       - name: Support
         wrapUpCodes: [resolved, escalated]
@@ -104,7 +105,10 @@ struct ScenarioDecodingTests {
         #expect(configuration.warmUp == .seconds(30 * 60))
         #expect(configuration.reportingInterval == .seconds(15 * 60))
         #expect(configuration.serviceLevelThreshold == .seconds(45))
-        #expect(configuration.engine == EngineSettings(leaseDuration: .seconds(20), renewalInterval: .seconds(5), checkInvariants: false))
+        #expect(
+            configuration.engine
+                == EngineSettings(
+                    leaseDuration: .seconds(20), renewalInterval: .seconds(5), checkInvariants: false, thoroughCheckEvery: 250))
         #expect(configuration.limits == RunLimits(maximumEvents: 1_000_000, maximumPendingEvents: 50_000, maximumHistoryOperations: 0))
     }
 
@@ -198,16 +202,16 @@ struct ScenarioDecodingTests {
         #expect(
             scenario.expectations == [
                 ScenarioExpectation(
-                    path: "invariants.held", comparison: .holds, threshold: nil, location: SourceLocation(file: file, line: 80, column: 3)),
+                    path: "invariants.held", comparison: .holds, threshold: nil, location: SourceLocation(file: file, line: 81, column: 3)),
                 ScenarioExpectation(
-                    path: "kpis.serviceLevel", comparison: .atLeast, threshold: 0.8, location: SourceLocation(file: file, line: 81, column: 9)),
+                    path: "kpis.serviceLevel", comparison: .atLeast, threshold: 0.8, location: SourceLocation(file: file, line: 82, column: 9)),
                 ScenarioExpectation(
-                    path: "outcomes.start.ok.granted", comparison: .atLeast, threshold: 1, location: SourceLocation(file: file, line: 81, column: 33)),
+                    path: "outcomes.start.ok.granted", comparison: .atLeast, threshold: 1, location: SourceLocation(file: file, line: 82, column: 33)),
                 ScenarioExpectation(
                     path: "latencyMilliseconds.start.p99", comparison: .atMost, threshold: 500,
-                    location: SourceLocation(file: file, line: 82, column: 9)),
+                    location: SourceLocation(file: file, line: 83, column: 9)),
                 ScenarioExpectation(
-                    path: "contentionRate", comparison: .atMost, threshold: 0.6, location: SourceLocation(file: file, line: 82, column: 45)),
+                    path: "contentionRate", comparison: .atMost, threshold: 0.6, location: SourceLocation(file: file, line: 83, column: 45)),
             ])
     }
 

@@ -6,10 +6,10 @@ import HeapModule
 /// never copying its arrays), and committing moves it back. One command runs at a time, so an empty slot is the
 /// lock; committing checks that the slot is still empty and that a held aggregate's version never went backwards.
 public struct InMemoryStore: AggregateStore, Sendable {
-    public private(set) var users: [UserID: User] = [:]
+    public internal(set) var users: [UserID: User] = [:]
     public private(set) var roles: [RoleID: Role] = [:]
     public private(set) var queues: [QueueID: Queue] = [:]
-    public private(set) var conversations = ConversationTable()
+    public internal(set) var conversations = ConversationTable()
     /// Which users hold each role, in id order.
     private var roleHolders: [RoleID: [UserID]] = [:]
     /// Lease deadlines of active sessions; a renewal or an end leaves a stale entry that is skipped.

@@ -158,7 +158,8 @@ public struct World: Sendable {
         interval.engineCommands += 1
         trace?(now, command, result)
         if configuration.engine.checkInvariants {
-            let violations = engine.checkInvariants()
+            let every = configuration.engine.thoroughCheckEvery
+            let violations = engine.checkInvariants(thorough: every > 0 && engineCommands % every == 0)
             if !violations.isEmpty { recordViolations(violations.map { "\($0) after \(command) at \(now)" }) }
         }
         let events = engine.events

@@ -63,11 +63,18 @@ public struct EngineSettings: Sendable, Hashable {
     public var renewalInterval: TimeSpan
     /// Whether the world runs `checkInvariants()` after every engine command.
     public var checkInvariants: Bool
+    /// Every this many commands the check is thorough: it also builds the views of the conversations the command
+    /// touched and compares them (M14, M15). 0: never; the incremental check runs after every command regardless.
+    public var thoroughCheckEvery: Int
 
-    public init(leaseDuration: TimeSpan = .seconds(30), renewalInterval: TimeSpan = .seconds(10), checkInvariants: Bool = true) {
+    public init(
+        leaseDuration: TimeSpan = .seconds(30), renewalInterval: TimeSpan = .seconds(10), checkInvariants: Bool = true,
+        thoroughCheckEvery: Int = 0
+    ) {
         self.leaseDuration = leaseDuration
         self.renewalInterval = renewalInterval
         self.checkInvariants = checkInvariants
+        self.thoroughCheckEvery = thoroughCheckEvery
     }
 }
 
