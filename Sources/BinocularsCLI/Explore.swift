@@ -38,6 +38,8 @@ struct Explore: ParsableCommand {
     @Option(help: "Seeds at once (default: the number of cores).")
     var jobs: Int?
 
+    @OptionGroup var shardOption: ShardOption
+
     @Option(help: "Directory for the failing run's files.")
     var out = "Results/runs/explore"
 
@@ -59,9 +61,10 @@ struct Explore: ParsableCommand {
         var base = scenario.configuration
         base.defect = defectOption.defect
         let started = DispatchTime.now().uptimeNanoseconds
-        let progress = ProgressLines(runs: seeds, unit: "seed")
+        let chosen = shardOption.shard.seeds(of: from..<(from + UInt64(seeds)))
+        let progress = ProgressLines(runs: chosen.count, unit: "seed")
         let exploration = Explorer.exploration(
-            base, seeds: from..<(from + UInt64(seeds)), jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount
+            base, seeds: chosen, jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount
         ) { done in progress.done(done) }
         progress.stop()
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
@@ -69,7 +72,7 @@ struct Explore: ParsableCommand {
         let rate = Double(explored) / max(seconds, 1e-9) * 60
         guard let failure else {
             print(
-                "\(scenario.configuration.name): \(Self.summary(exploration)) (\(String(format: "%.1f", seconds)) s, \(String(format: "%.0f", rate)) seeds/minute)"
+                "\(scenario.configuration.name): \(Self.summary(exploration, shard: shardOption.shard)) (\(String(format: "%.1f", seconds)) s, \(String(format: "%.0f", rate)) seeds/minute)"
             )
             return
         }
@@ -86,7 +89,7 @@ struct Explore: ParsableCommand {
         try RunWriter.write(failure.result, expectations: [], info: info, scenarioYAML: scenario.yaml, to: directory)
         print(
             """
-            \(scenario.configuration.name): \(Self.summary(exploration))
+            \(scenario.configuration.name): \(Self.summary(exploration, shard: shardOption.shard))
               faults seed \(failure.seed) kept: \(failure.kept.isEmpty ? "none" : failure.kept.joined(separator: ", "))
             \(failure.problems.prefix(10).map { "  " + $0 }.joined(separator: "\n"))
             replay: \(replay)
@@ -98,9 +101,14 @@ struct Explore: ParsableCommand {
 
     /// `explored 8 seeds (1…8): seed 1 failed: conversation-23: not linearizable (M11); 2 other seeds failed (4, 7); 5 passed`,
     /// or `explored 100 seeds (1…100): all passed, every check held`.
-    static func summary(_ exploration: Exploration) -> String {
+    static func summary(_ exploration: Exploration, shard: Shard = .whole) -> String {
         let seeds = exploration.explored
-        let range = seeds.count == 1 ? "seed \(seeds.lowerBound)" : "\(seeds.count) seeds (\(seeds.lowerBound)…\(seeds.upperBound - 1))"
+        let part = shard == .whole ? "" : ", one in \(shard.count): shard \(shard)"
+        let range =
+            seeds.isEmpty
+            ? "no seed (shard \(shard) has none of the range)"
+            : seeds.count == 1
+                ? "seed \(seeds[0])\(part.isEmpty ? "" : " (shard \(shard))")" : "\(seeds.count) seeds (\(seeds[0])…\(seeds[seeds.count - 1])\(part))"
         guard let failure = exploration.failure else { return "explored \(range): all passed, every check held" }
         var text =
             "explored \(range): seed \(failure.seed) failed"
@@ -135,4 +143,17 @@ struct Explore: ParsableCommand {
             \(reduced.regressionEntry(path: "regressions/\(reduced.regressionName)").map { "    " + $0 }.joined(separator: "\n"))
             """)
     }
+}
+
+extension Shard: ExpressibleByArgument {
+    public init?(argument: String) { self.init(argument) }
+}
+
+/// `--shard K/N`: this machine's part of the seeds, for spreading them over N machines.
+struct ShardOption: ParsableArguments {
+    @Option(
+        help: ArgumentHelp(
+            "Run only shard K of N: every Nth seed of the range, from its Kth. N machines with shards 1/N…N/N together run exactly the seeds one machine would; merge their run directories with binoculars report.",
+            valueName: "K/N"))
+    var shard: Shard = .whole
 }

@@ -89,6 +89,8 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Runs at once (default: the number of cores).")
     var jobs: Int?
 
+    @OptionGroup var shardOption: ShardOption
+
     @OptionGroup var defectOption: DefectOption
 
     func validate() throws {
@@ -118,8 +120,8 @@ struct Run: AsyncParsableCommand {
         var plans: [RunPlan] = []
         for scenario in scenarios {
             let first = seed ?? scenario.configuration.seed
-            for replication in 0..<replications {
-                plans.append(RunPlan(scenario: scenario, seed: first &+ UInt64(replication), defect: defectOption.defect))
+            for replication in shardOption.shard.seeds(of: 0..<UInt64(replications)) {
+                plans.append(RunPlan(scenario: scenario, seed: first &+ replication, defect: defectOption.defect))
             }
         }
         let outcomes = await RunPlan.execute(plans, jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount, out: root)

@@ -22,9 +22,9 @@ public protocol AggregateStore {
     func roles(of user: UserID) -> [RoleID]
     /// The users holding a role, in id order.
     func holders(of role: RoleID) -> [UserID]
-    /// The sessions whose lease deadline is at or before `now`, earliest first (ties by session id). The store may
-    /// drop its index entries for them: the `expireLeases` command that asks ends every one.
-    mutating func sessionsDue(at now: Instant) -> [SessionID]
+    /// Appends the sessions whose lease deadline is at or before `now`, earliest first (ties by session id). The
+    /// store may drop its index entries for them: the `expireLeases` command that asks ends every one.
+    mutating func sessionsDue(at now: Instant, into due: inout [SessionID])
     /// A new conversation id, never issued before.
     mutating func issueConversationID() -> ConversationID
 
@@ -150,7 +150,7 @@ struct Footprint: Sendable {
             conversations.append(session.conversation)
             users.append(supervisor)
         case .expireLeases:
-            transaction.dueSessions = store.sessionsDue(at: now)
+            store.sessionsDue(at: now, into: &transaction.dueSessions)
             for session in transaction.dueSessions { conversations.append(session.conversation) }
         }
     }

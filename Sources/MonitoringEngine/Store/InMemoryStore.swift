@@ -29,8 +29,7 @@ public struct InMemoryStore: AggregateStore, Sendable {
     public func roles(of user: UserID) -> [RoleID] { users[user]?.roles ?? [] }
     public func holders(of role: RoleID) -> [UserID] { roleHolders[role] ?? [] }
 
-    public mutating func sessionsDue(at now: Instant) -> [SessionID] {
-        var due: [SessionID] = []
+    public mutating func sessionsDue(at now: Instant, into due: inout [SessionID]) {
         while let next = leaseDeadlines.min, next.deadline <= now {
             leaseDeadlines.removeMin()
             // Stale entries (of renewed or ended sessions) are dropped here; a renewed session is due at its own
@@ -41,7 +40,6 @@ public struct InMemoryStore: AggregateStore, Sendable {
             else { continue }
             due.append(next.session)
         }
-        return due
     }
 
     public mutating func issueConversationID() -> ConversationID {

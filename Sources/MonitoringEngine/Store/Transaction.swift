@@ -143,7 +143,7 @@ public struct LoadedAggregates<ID: Hashable & Sendable, Value: StoredAggregate>:
         ids.removeAll(keepingCapacity: true)
         slots.removeAll(keepingCapacity: true)
         present.removeAll(keepingCapacity: true)
-        if !positions.isEmpty { positions.removeAll() }
+        if !positions.isEmpty { positions.removeAll(keepingCapacity: true) }
     }
 }
 

@@ -23,8 +23,8 @@ public struct Exploration: Sendable {
     public var failure: SeedVerdict?
     /// Every seed that failed, lowest first: all are in the batch where exploration stopped.
     public var failedSeeds: [UInt64]
-    /// The seeds that ran.
-    public var explored: Range<UInt64>
+    /// The seeds that ran, in order: a range, or a shard's part of one.
+    public var explored: [UInt64]
 
     /// How many of the seeds that ran passed every check.
     public var passed: Int { explored.count - failedSeeds.count }
@@ -69,11 +69,19 @@ public enum Explorer {
         _ base: WorldConfiguration, seeds: Range<UInt64>, jobs: Int, swarm: Bool = true,
         progress: (@Sendable (Int) -> Void)? = nil
     ) -> Exploration {
+        exploration(base, seeds: Array(seeds), jobs: jobs, swarm: swarm, progress: progress)
+    }
+
+    /// Explores the seeds given, in order (a shard's part of a range, `Shard.seeds(of:)`), as above.
+    public static func exploration(
+        _ base: WorldConfiguration, seeds: [UInt64], jobs: Int, swarm: Bool = true,
+        progress: (@Sendable (Int) -> Void)? = nil
+    ) -> Exploration {
         let workers = max(1, jobs)
-        var next = seeds.lowerBound
+        var next = 0
         var explored = 0
-        while next < seeds.upperBound {
-            let batch = Array(next..<min(seeds.upperBound, next + UInt64(workers * 4)))
+        while next < seeds.count {
+            let batch = Array(seeds[next..<min(seeds.count, next + workers * 4)])
             let verdicts = Verdicts(count: batch.count)
             DispatchQueue.concurrentPerform(iterations: batch.count) { index in
                 verdicts.set(index, run(base, seed: batch[index], swarm: swarm))
@@ -82,12 +90,11 @@ public enum Explorer {
             progress?(explored)
             let failed = verdicts.all.filter { !$0.passed }
             if let failure = failed.first {
-                return Exploration(
-                    failure: failure, failedSeeds: failed.map(\.seed), explored: seeds.lowerBound..<(seeds.lowerBound + UInt64(explored)))
+                return Exploration(failure: failure, failedSeeds: failed.map(\.seed), explored: Array(seeds[..<explored]))
             }
-            next += UInt64(batch.count)
+            next += batch.count
         }
-        return Exploration(failure: nil, failedSeeds: [], explored: seeds.lowerBound..<(seeds.lowerBound + UInt64(explored)))
+        return Exploration(failure: nil, failedSeeds: [], explored: seeds)
     }
 
     private static func with(_ base: WorldConfiguration, seed: UInt64) -> WorldConfiguration {
