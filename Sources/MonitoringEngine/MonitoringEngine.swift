@@ -35,7 +35,7 @@ public struct MonitoringEngine: Sendable {
     /// Where the aggregates live.
     public internal(set) var store: InMemoryStore
     /// The last command's transaction: its events, deliveries and what it touched. Reused from command to command.
-    var transaction: Transaction
+    var transaction: Transaction<InMemoryStore.Tables>
 
     public init(configuration: EngineConfiguration = EngineConfiguration()) {
         self.init(configuration: configuration, store: InMemoryStore())

@@ -20,7 +20,7 @@ struct StoreSeamTests {
             #expect(scenario.failures.isEmpty, "seed \(seed): \(scenario.report())")
 
             var rows = JSONRowStore()
-            var transaction = Transaction(configuration: scenario.engine.configuration)
+            var transaction = Transaction<LoadedRows>(configuration: scenario.engine.configuration)
             for step in scenario.trace {
                 let result = rows.execute(step.command, at: step.now, in: &transaction)
                 #expect(result == step.result, "seed \(seed): \(step.command)")
@@ -41,7 +41,7 @@ struct StoreSeamTests {
         var random = PropertySplitMix64(seed: 7)
         var scenario = MonitoringScenario()
         var rows = JSONRowStore()
-        var transaction = Transaction(configuration: scenario.engine.configuration)
+        var transaction = Transaction<LoadedRows>(configuration: scenario.engine.configuration)
         // Replay the setup first, then step both side by side.
         for step in scenario.trace { _ = rows.execute(step.command, at: step.now, in: &transaction) }
         var compared = 0
@@ -120,6 +120,8 @@ struct LockOrder {
 /// A store that keeps every aggregate as a JSON row with its version, as database tables would, and answers the
 /// planning queries from columns kept beside the rows (a lease-deadline column, a user–role table).
 struct JSONRowStore: AggregateStore {
+    typealias Holdings = LoadedRows
+
     private var conversationRows: [ConversationID: (version: UInt64, json: Data)] = [:]
     private var userRows: [UserID: (version: UInt64, json: Data)] = [:]
     private var queueRows: [QueueID: Data] = [:]
@@ -165,31 +167,33 @@ struct JSONRowStore: AggregateStore {
         loaded[key] = (version, json)
     }
 
-    mutating func lock(conversation id: ConversationID, into transaction: inout Transaction) {
+    mutating func lock(conversation id: ConversationID, into transaction: inout Transaction<LoadedRows>) {
         let row = conversationRows[id]
         noteLock(.conversation, id.rawValue, key: "\(id)", version: row?.version ?? 0, json: row?.json)
         transaction.conversations.hold(id, row.flatMap { try? decoder.decode(Conversation.self, from: $0.json) })
     }
 
-    mutating func lock(user id: UserID, into transaction: inout Transaction) {
+    mutating func lock(user id: UserID, into transaction: inout Transaction<LoadedRows>) {
         let row = userRows[id]
         noteLock(.user, id.rawValue, key: "\(id)", version: row?.version ?? 0, json: row?.json)
         transaction.users.hold(id, try? decodeUser(id))
     }
 
-    mutating func lock(queue id: QueueID, into transaction: inout Transaction) {
+    mutating func lock(queue id: QueueID, into transaction: inout Transaction<LoadedRows>) {
         noteLock(.queue, id.rawValue, key: "\(id)", version: 0, json: queueRows[id])
         transaction.queues.hold(id, queueRows[id].flatMap { try? decoder.decode(Queue.self, from: $0) })
     }
 
-    mutating func lock(role id: RoleID, into transaction: inout Transaction) {
+    mutating func lock(role id: RoleID, into transaction: inout Transaction<LoadedRows>) {
         noteLock(.role, id.rawValue, key: "\(id)", version: 0, json: roleRows[id])
         transaction.roles.hold(id, roleRows[id].flatMap { try? decoder.decode(Role.self, from: $0) })
     }
 
     /// `UPDATE … WHERE version = $loaded`: a row whose stored version is not the one loaded is a lost update; a row
     /// whose JSON changed while its version stayed is a change another node could not detect.
-    mutating func commit(_ transaction: inout Transaction) {
+    mutating func begin(_ transaction: inout Transaction<LoadedRows>) {}
+
+    mutating func commit(_ transaction: inout Transaction<LoadedRows>) {
         defer {
             loaded.removeAll()
             failures += order.failures

@@ -14,6 +14,9 @@
 /// one transaction (`SELECT … FOR UPDATE` in the lock order, `UPDATE … WHERE version = $loaded`). The rules exist
 /// once. See docs/persistence.md.
 public protocol AggregateStore {
+    /// How the store's transactions hold aggregates: loaded rows, or tables lent for the command.
+    associatedtype Holdings: AggregateHoldings
+
     // MARK: Planning reads (not locked)
 
     /// The sessions a user's panel lists (M13), to lock their conversations before the user.
@@ -30,22 +33,24 @@ public protocol AggregateStore {
 
     // MARK: Locking loads, in the lock order; an id not stored is loaded as absent
 
-    mutating func lock(conversation id: ConversationID, into transaction: inout Transaction)
-    mutating func lock(user id: UserID, into transaction: inout Transaction)
-    mutating func lock(queue id: QueueID, into transaction: inout Transaction)
-    mutating func lock(role id: RoleID, into transaction: inout Transaction)
+    /// Opens the transaction, after planning and before the first lock (a database's `BEGIN`).
+    mutating func begin(_ transaction: inout Transaction<Holdings>)
+    mutating func lock(conversation id: ConversationID, into transaction: inout Transaction<Holdings>)
+    mutating func lock(user id: UserID, into transaction: inout Transaction<Holdings>)
+    mutating func lock(queue id: QueueID, into transaction: inout Transaction<Holdings>)
+    mutating func lock(role id: RoleID, into transaction: inout Transaction<Holdings>)
 
     // MARK: Commit
 
     /// Writes back every aggregate of the transaction (the rule's changes and a lease it found due are kept
     /// even when the command was refused) and releases the locks.
-    mutating func commit(_ transaction: inout Transaction)
+    mutating func commit(_ transaction: inout Transaction<Holdings>)
 }
 
 extension AggregateStore {
     /// Applies one command at `now`: plan, lock, apply the rule, commit. The events and deliveries are in
     /// `transaction` until the next command; the transaction's storage is reused from command to command.
-    public mutating func execute(_ command: Command, at now: Instant, in transaction: inout Transaction)
+    public mutating func execute(_ command: Command, at now: Instant, in transaction: inout Transaction<Holdings>)
         -> Result<Outcome, MonitoringError>
     {
         transaction.reset(now: now)
@@ -56,26 +61,27 @@ extension AggregateStore {
     }
 
     /// Steps 1 and 2: finds and locks every aggregate the command's rule may read or write.
-    mutating func lockFootprint(of command: Command, at now: Instant, into transaction: inout Transaction) {
+    mutating func lockFootprint(of command: Command, at now: Instant, into transaction: inout Transaction<Holdings>) {
         // The plan's storage is the transaction's, reused from command to command.
         var plan = Footprint()
         swap(&plan, &transaction.plan)
         defer { swap(&plan, &transaction.plan) }
         plan.removeAll()
         plan.name(command, reading: &self, at: now, into: &transaction)
+        begin(&transaction)
         plan.conversations.sort()
         for id in plan.conversations where !transaction.conversations.holds(id) { lock(conversation: id, into: &transaction) }
         // What the locked conversations name: the supervisor of an active session (whose lease the rule may find
         // due), and the agents a command ends or moves.
-        for position in 0..<transaction.conversations.count where transaction.conversations.isPresent(at: position) {
-            transaction.conversations[position: position].appendUsers(namedBy: command, to: &plan.users)
+        for id in transaction.conversations.ids where transaction.conversations.contains(id) {
+            transaction.conversations[existing: id].appendUsers(namedBy: command, to: &plan.users)
         }
         plan.users.sort()
         for id in plan.users where !transaction.users.holds(id) { lock(user: id, into: &transaction) }
         // The roles whose permissions the rule recomputes for a locked user.
         if command.recomputesPermissions {
-            for position in 0..<transaction.users.count where transaction.users.isPresent(at: position) {
-                plan.roles += transaction.users[position: position].roles
+            for id in transaction.users.ids where transaction.users.contains(id) {
+                plan.roles += transaction.users[existing: id].roles
             }
         }
         plan.queues.sort()
@@ -101,8 +107,8 @@ struct Footprint: Sendable {
 
     /// What the command names, and what the store's planning reads add: the conversations of the sessions a user
     /// holds (a change of presence, licence or roles may end them, M18), a role's holders, the leases due.
-    mutating func name(
-        _ command: Command, reading store: inout some AggregateStore, at now: Instant, into transaction: inout Transaction
+    mutating func name<Store: AggregateStore>(
+        _ command: Command, reading store: inout Store, at now: Instant, into transaction: inout Transaction<Store.Holdings>
     ) {
         switch command {
         case .defineRole(let role):

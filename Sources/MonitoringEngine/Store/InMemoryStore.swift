@@ -2,31 +2,57 @@ import HeapModule
 
 /// The embedded store: every aggregate in memory, with the indexes a database would keep as tables or queries.
 ///
-/// Locking a conversation or a user moves it out of its slot into the transaction (so the rule changes it in place,
-/// never copying its arrays), and committing moves it back. One command runs at a time, so an empty slot is the
-/// lock; committing checks that the slot is still empty and that a held aggregate's version never went backwards.
+/// For each command the store lends its tables to the transaction (`Tables`, moved in and out by reference, O(1)),
+/// so a rule reads and changes the stored aggregates in place and nothing is copied or moved per aggregate. One
+/// command runs at a time, so lending is the lock. The locked ids are still recorded: debug builds and tests check
+/// that a rule touches nothing outside its footprint, and the commit updates the indexes from them.
 public struct InMemoryStore: AggregateStore, Sendable {
-    public internal(set) var users: [UserID: User] = [:]
-    public private(set) var roles: [RoleID: Role] = [:]
-    public private(set) var queues: [QueueID: Queue] = [:]
-    public internal(set) var conversations = ConversationTable()
+    public typealias Holdings = Tables
+
+    /// The in-memory store's tables as a transaction holds them.
+    public enum Tables: AggregateHoldings {
+        public static func empty() -> (LentConversations, LentTable<UserID, User>, LentTable<QueueID, Queue>, LentTable<RoleID, Role>) {
+            (.init(), .init(), .init(), .init())
+        }
+    }
+
+    private var tables = Stored()
     /// Which users hold each role, in id order.
     private var roleHolders: [RoleID: [UserID]] = [:]
     /// Lease deadlines of active sessions; a renewal or an end leaves a stale entry that is skipped.
     private var leaseDeadlines = Heap<LeaseDeadline>()
     /// The highest conversation id issued.
     private var lastConversationID: UInt64 = 0
-    /// What was loaded, position by position in the transaction: the versions (and for a conversation the active
-    /// lease's deadline, for a user the roles) the commit compares against.
+    /// What was locked, in lock order: for a conversation its version and active lease's deadline, for a user its
+    /// version and roles, which the commit compares against.
     private var loadedConversations: [(version: UInt64, deadline: Instant?)] = []
     private var loadedUsers: [(version: UInt64, roles: [RoleID])] = []
 
+    /// The tables while no command holds them.
+    struct Stored: Sendable {
+        var conversations = ConversationTable()
+        var users: [UserID: User] = [:]
+        var queues: [QueueID: Queue] = [:]
+        var roles: [RoleID: Role] = [:]
+    }
+
     public init() {}
+
+    public var users: [UserID: User] {
+        get { tables.users }
+        set { tables.users = newValue }
+    }
+    public var roles: [RoleID: Role] { tables.roles }
+    public var queues: [QueueID: Queue] { tables.queues }
+    public var conversations: ConversationTable {
+        get { tables.conversations }
+        set { tables.conversations = newValue }
+    }
 
     // MARK: Planning reads
 
-    public func sessionsHeld(by user: UserID) -> [SessionID] { users[user]?.monitoringSessions ?? [] }
-    public func roles(of user: UserID) -> [RoleID] { users[user]?.roles ?? [] }
+    public func sessionsHeld(by user: UserID) -> [SessionID] { tables.users[user]?.monitoringSessions ?? [] }
+    public func roles(of user: UserID) -> [RoleID] { tables.users[user]?.roles ?? [] }
     public func holders(of role: RoleID) -> [UserID] { roleHolders[role] ?? [] }
 
     public mutating func sessionsDue(at now: Instant, into due: inout [SessionID]) {
@@ -34,9 +60,10 @@ public struct InMemoryStore: AggregateStore, Sendable {
             leaseDeadlines.removeMin()
             // Stale entries (of renewed or ended sessions) are dropped here; a renewed session is due at its own
             // later entry, so the order is that of a heap rebuilt from the sessions alone.
-            guard let conversation = conversations[existing: next.session.conversation, orNil: ()],
-                let index = conversation.activeSessionIndex, conversation.sessions[index].id == next.session,
-                conversation.sessions[index].leaseExpiresAt == next.deadline
+            let id = next.session.conversation
+            guard tables.conversations.contains(id), let index = tables.conversations[existing: id].activeSessionIndex,
+                tables.conversations[existing: id].sessions[index].id == next.session,
+                tables.conversations[existing: id].sessions[index].leaseExpiresAt == next.deadline
             else { continue }
             due.append(next.session)
         }
@@ -47,77 +74,66 @@ public struct InMemoryStore: AggregateStore, Sendable {
         return ConversationID(lastConversationID)
     }
 
-    // MARK: Locking loads
+    // MARK: Locking
 
-    public mutating func lock(conversation id: ConversationID, into transaction: inout Transaction) {
-        guard conversations.contains(id) else {
-            loadedConversations.append((0, nil))
-            transaction.conversations.holdAbsent(id)
-            return
-        }
-        var deadline: Instant?
-        if let index = conversations[existing: id].activeSessionIndex {
-            deadline = conversations[existing: id].sessions[index].leaseExpiresAt
-        }
-        loadedConversations.append((conversations[existing: id].version, deadline))
-        transaction.conversations.hold(id, existing: conversations.take(id))
+    /// Lends the tables to the transaction.
+    public mutating func begin(_ transaction: inout Transaction<Tables>) {
+        swap(&tables.conversations, &transaction.conversations.table)
+        swap(&tables.users, &transaction.users.table)
+        swap(&tables.queues, &transaction.queues.table)
+        swap(&tables.roles, &transaction.roles.table)
     }
 
-    public mutating func lock(user id: UserID, into transaction: inout Transaction) {
-        guard let index = users.index(forKey: id) else {
+    public mutating func lock(conversation id: ConversationID, into transaction: inout Transaction<Tables>) {
+        var loaded: (version: UInt64, deadline: Instant?) = (0, nil)
+        if transaction.conversations.table.contains(id) {
+            let table = transaction.conversations.table
+            loaded.version = table[existing: id].version
+            if let index = table[existing: id].activeSessionIndex { loaded.deadline = table[existing: id].sessions[index].leaseExpiresAt }
+        }
+        loadedConversations.append(loaded)
+        transaction.conversations.lock(id)
+    }
+
+    public mutating func lock(user id: UserID, into transaction: inout Transaction<Tables>) {
+        if let index = transaction.users.table.index(forKey: id) {
+            loadedUsers.append((transaction.users.table.values[index].version, transaction.users.table.values[index].roles))
+        } else {
             loadedUsers.append((0, []))
-            transaction.users.holdAbsent(id)
-            return
         }
-        loadedUsers.append((users.values[index].version, users.values[index].roles))
-        // Swapped for the vacant user in place: removing and re-inserting would hash and probe twice.
-        var user = User.vacant
-        swap(&user, &users.values[index])
-        transaction.users.hold(id, existing: user)
+        transaction.users.lock(id)
     }
 
-    public mutating func lock(queue id: QueueID, into transaction: inout Transaction) {
-        transaction.queues.hold(id, queues.removeValue(forKey: id))
-    }
-
-    public mutating func lock(role id: RoleID, into transaction: inout Transaction) {
-        transaction.roles.hold(id, roles.removeValue(forKey: id))
-    }
+    public mutating func lock(queue id: QueueID, into transaction: inout Transaction<Tables>) { transaction.queues.lock(id) }
+    public mutating func lock(role id: RoleID, into transaction: inout Transaction<Tables>) { transaction.roles.lock(id) }
 
     // MARK: Commit
 
-    public mutating func commit(_ transaction: inout Transaction) {
-        for position in 0..<transaction.conversations.count {
-            guard let conversation = transaction.conversations.take(at: position) else { continue }
+    /// Takes the tables back and updates the indexes from what the command changed.
+    public mutating func commit(_ transaction: inout Transaction<Tables>) {
+        swap(&tables.conversations, &transaction.conversations.table)
+        swap(&tables.users, &transaction.users.table)
+        swap(&tables.queues, &transaction.queues.table)
+        swap(&tables.roles, &transaction.roles.table)
+        for (position, id) in transaction.conversations.ids.enumerated() where tables.conversations.contains(id) {
             let loaded = loadedConversations[position]
-            precondition(conversation.version >= loaded.version, "\(conversation.id): version went backwards")
-            precondition(!conversations.contains(conversation.id), "\(conversation.id) written while locked")
-            if let index = conversation.activeSessionIndex, conversation.sessions[index].leaseExpiresAt != loaded.deadline {
-                leaseDeadlines.insert(
-                    LeaseDeadline(deadline: conversation.sessions[index].leaseExpiresAt, session: conversation.sessions[index].id))
+            assert(tables.conversations[existing: id].version >= loaded.version, "\(id): version went backwards")
+            if let index = tables.conversations[existing: id].activeSessionIndex,
+                tables.conversations[existing: id].sessions[index].leaseExpiresAt != loaded.deadline
+            {
+                let session = tables.conversations[existing: id].sessions[index]
+                leaseDeadlines.insert(LeaseDeadline(deadline: session.leaseExpiresAt, session: session.id))
             }
-            lastConversationID = max(lastConversationID, conversation.id.rawValue)
-            conversations.put(conversation)
+            lastConversationID = max(lastConversationID, id.rawValue)
         }
-        for position in 0..<transaction.users.count {
-            guard let user = transaction.users.take(at: position) else { continue }
+        for (position, id) in transaction.users.ids.enumerated() {
+            guard let index = tables.users.index(forKey: id) else { continue }
             let loaded = loadedUsers[position]
-            precondition(user.version >= loaded.version, "\(user.id): version went backwards")
-            if user.roles != loaded.roles || loaded.version == 0 {
-                for role in loaded.roles { roleHolders.modifyValue(forKey: role) { $0.removeAll { $0 == user.id } } }
-                for role in user.roles { insertHolder(user.id, of: role) }
+            assert(tables.users.values[index].version >= loaded.version, "\(id): version went backwards")
+            if loaded.version == 0 || tables.users.values[index].roles != loaded.roles {
+                for role in loaded.roles { roleHolders.modifyValue(forKey: role) { $0.removeAll { $0 == id } } }
+                for role in tables.users.values[index].roles { insertHolder(id, of: role) }
             }
-            if let index = users.index(forKey: user.id) {
-                users.values[index] = user
-            } else {
-                users[user.id] = user
-            }
-        }
-        for position in 0..<transaction.queues.count {
-            if let queue = transaction.queues.take(at: position) { queues[queue.id] = queue }
-        }
-        for position in 0..<transaction.roles.count {
-            if let role = transaction.roles.take(at: position) { roles[role.id] = role }
         }
         loadedConversations.removeAll(keepingCapacity: true)
         loadedUsers.removeAll(keepingCapacity: true)
@@ -133,10 +149,10 @@ public struct InMemoryStore: AggregateStore, Sendable {
     /// A store holding the aggregates of `snapshot`, with its indexes rebuilt: the holders of each role and the lease
     /// deadline of every active session.
     public init(snapshot: EngineSnapshot) {
-        for role in snapshot.roles { roles[role.id] = role }
-        for queue in snapshot.queues { queues[queue.id] = queue }
+        for role in snapshot.roles { tables.roles[role.id] = role }
+        for queue in snapshot.queues { tables.queues[queue.id] = queue }
         for user in snapshot.users.sorted(by: { $0.id < $1.id }) {
-            users[user.id] = user
+            tables.users[user.id] = user
             for role in user.roles { insertHolder(user.id, of: role) }
         }
         var deadlines: [LeaseDeadline] = []
@@ -145,10 +161,117 @@ public struct InMemoryStore: AggregateStore, Sendable {
                 deadlines.append(LeaseDeadline(deadline: session.leaseExpiresAt, session: session.id))
             }
             lastConversationID = max(lastConversationID, conversation.id.rawValue)
-            conversations.put(conversation)
+            tables.conversations.put(conversation)
         }
         leaseDeadlines = Heap(deadlines)
     }
+}
+
+/// The in-memory store's conversation table, lent to a transaction for one command.
+public struct LentConversations: AggregateHolding {
+    var table = ConversationTable()
+    public private(set) var ids: [ConversationID] = []
+
+    public init() {}
+
+    mutating func lock(_ id: ConversationID) { ids.append(id) }
+
+    @inline(__always)
+    private func check(_ id: ConversationID) {
+        assert(ids.contains(id), "\(id) is outside the command's footprint")
+    }
+
+    public func holds(_ id: ConversationID) -> Bool { ids.contains(id) }
+
+    public func contains(_ id: ConversationID) -> Bool {
+        check(id)
+        return table.contains(id)
+    }
+
+    public subscript(id: ConversationID) -> Conversation? {
+        get {
+            check(id)
+            return table[id]
+        }
+        set {
+            check(id)
+            if let newValue {
+                table.put(newValue)
+            } else if table.contains(id) {
+                _ = table.take(id)
+            }
+        }
+    }
+
+    public subscript(existing id: ConversationID) -> Conversation {
+        _read {
+            check(id)
+            yield table[existing: id]
+        }
+        _modify {
+            check(id)
+            yield &table[existing: id]
+        }
+    }
+
+    public mutating func modifyValue(forKey id: ConversationID, _ change: (inout Conversation) -> Void) {
+        check(id)
+        guard table.contains(id) else { return }
+        change(&table[existing: id])
+    }
+
+    public mutating func removeAll() { ids.removeAll(keepingCapacity: true) }
+}
+
+/// One of the in-memory store's keyed tables (users, queues, roles), lent to a transaction for one command.
+public struct LentTable<ID: Hashable & Sendable, Value: StoredAggregate>: AggregateHolding {
+    var table: [ID: Value] = [:]
+    public private(set) var ids: [ID] = []
+
+    public init() {}
+
+    mutating func lock(_ id: ID) { ids.append(id) }
+
+    @inline(__always)
+    private func check(_ id: ID) {
+        assert(ids.contains(id), "\(id) is outside the command's footprint")
+    }
+
+    public func holds(_ id: ID) -> Bool { ids.contains(id) }
+
+    public func contains(_ id: ID) -> Bool {
+        check(id)
+        return table.index(forKey: id) != nil
+    }
+
+    public subscript(id: ID) -> Value? {
+        get {
+            check(id)
+            return table[id]
+        }
+        set {
+            check(id)
+            table[id] = newValue
+        }
+    }
+
+    public subscript(existing id: ID) -> Value {
+        _read {
+            check(id)
+            yield table.values[table.index(forKey: id)!]
+        }
+        _modify {
+            check(id)
+            yield &table.values[table.index(forKey: id)!]
+        }
+    }
+
+    public mutating func modifyValue(forKey id: ID, _ change: (inout Value) -> Void) {
+        check(id)
+        table.modifyValue(forKey: id, change)
+    }
+
+    public mutating func removeAll() { ids.removeAll(keepingCapacity: true) }
 }
 
 extension Array where Element: Comparable {
@@ -161,12 +284,5 @@ extension Array where Element: Comparable {
         } else {
             append(element)
         }
-    }
-}
-
-extension ConversationTable {
-    /// The stored conversation, read in place, or nil.
-    fileprivate subscript(existing id: ConversationID, orNil _: Void) -> Conversation? {
-        contains(id) ? self[existing: id] : nil
     }
 }

@@ -4,13 +4,37 @@ public protocol StoredAggregate: Sendable {
     static var vacant: Self { get }
 }
 
+/// How a transaction holds the aggregates of one kind: what the rules read and write through.
+///
+/// Reading or writing an id the command did not lock is a defect of the command's footprint: a database store
+/// would have read an unlocked row. `LoadedAggregates` (loaded rows) catches it always; the in-memory store's lent
+/// tables catch it in debug builds and tests.
+public protocol AggregateHolding<ID, Value>: Sendable {
+    associatedtype ID: Hashable & Sendable
+    associatedtype Value: StoredAggregate
+    /// The ids locked, in lock order.
+    var ids: [ID] { get }
+    /// Whether `id` is locked (present or absent).
+    func holds(_ id: ID) -> Bool
+    /// Whether the aggregate exists (it must be locked).
+    func contains(_ id: ID) -> Bool
+    /// The aggregate, or nil when it is absent; setting nil removes it.
+    subscript(id: ID) -> Value? { get set }
+    /// The aggregate, which must exist, read and changed in place.
+    subscript(existing id: ID) -> Value { get set }
+    /// Changes the aggregate in place if it exists.
+    mutating func modifyValue(forKey id: ID, _ change: (inout Value) -> Void)
+    /// Forgets the locks, for the next command.
+    mutating func removeAll()
+}
+
 /// Aggregates of one kind that a transaction holds, by id, in the order they were loaded.
 ///
 /// An id loaded as absent holds nothing (a user about to be added, a conversation about to be created). Reading
 /// or writing an id the command did not name is a defect of the command's footprint, caught at once: a store
 /// locks exactly the footprint, so a rule that strayed outside it would read an unlocked row. Values are stored
 /// unwrapped, so a rule reads and changes one in place without copying it.
-public struct LoadedAggregates<ID: Hashable & Sendable, Value: StoredAggregate>: Sendable {
+public struct LoadedAggregates<ID: Hashable & Sendable, Value: StoredAggregate>: AggregateHolding {
     public private(set) var ids: [ID] = []
     private var slots: [Value] = []
     private var present: [Bool] = []
@@ -94,7 +118,7 @@ public struct LoadedAggregates<ID: Hashable & Sendable, Value: StoredAggregate>:
     }
 
     /// The aggregate, which must exist; read and changed in place, so its arrays are not copied.
-    subscript(existing id: ID) -> Value {
+    public subscript(existing id: ID) -> Value {
         _read {
             let position = position(id)
             assert(present[position], "\(id) is absent")
@@ -108,14 +132,14 @@ public struct LoadedAggregates<ID: Hashable & Sendable, Value: StoredAggregate>:
     }
 
     /// Changes the aggregate in place if it exists.
-    mutating func modifyValue(forKey id: ID, _ change: (inout Value) -> Void) {
+    public mutating func modifyValue(forKey id: ID, _ change: (inout Value) -> Void) {
         let position = position(id)
         guard present[position] else { return }
         change(&slots[position])
     }
 
     /// Whether the aggregate exists (it must be in the footprint).
-    func contains(_ id: ID) -> Bool { present[position(id)] }
+    public func contains(_ id: ID) -> Bool { present[position(id)] }
 
     /// Whether the aggregate at a position (in load order) exists.
     public func isPresent(at position: Int) -> Bool { present[position] }
@@ -138,7 +162,7 @@ public struct LoadedAggregates<ID: Hashable & Sendable, Value: StoredAggregate>:
     /// Every aggregate held and present, in load order (copies; for tests and diagnostics).
     public var values: [Value] { slots.indices.filter { present[$0] }.map { slots[$0] } }
 
-    mutating func removeAll() {
+    public mutating func removeAll() {
         guard !ids.isEmpty else { return }
         ids.removeAll(keepingCapacity: true)
         slots.removeAll(keepingCapacity: true)
@@ -147,17 +171,36 @@ public struct LoadedAggregates<ID: Hashable & Sendable, Value: StoredAggregate>:
     }
 }
 
-/// The aggregates one command named, as loaded (and locked) by a store, and what the rule emits.
+/// How a transaction holds each kind of aggregate.
+public protocol AggregateHoldings: Sendable {
+    associatedtype Conversations: AggregateHolding<ConversationID, Conversation>
+    associatedtype Users: AggregateHolding<UserID, User>
+    associatedtype Queues: AggregateHolding<QueueID, Queue>
+    associatedtype Roles: AggregateHolding<RoleID, Role>
+    static func empty() -> (Conversations, Users, Queues, Roles)
+}
+
+/// Aggregates held as rows loaded into the transaction: what a database store uses.
+public enum LoadedRows: AggregateHoldings {
+    public static func empty() -> (
+        LoadedAggregates<ConversationID, Conversation>, LoadedAggregates<UserID, User>, LoadedAggregates<QueueID, Queue>,
+        LoadedAggregates<RoleID, Role>
+    ) { (.init(), .init(), .init(), .init()) }
+}
+
+/// The aggregates one command named, as locked by a store, and what the rule emits.
 ///
 /// The rules (`Transaction+Monitoring.swift`, `+Conversations`, `+Directory`) are functions over this value and the
 /// instant: they read and write exactly these aggregates and write their events and deliveries into `outbox`. They
-/// read no other state, so a store that loaded the same aggregates from database rows gets the same result.
-public struct Transaction: Sendable {
+/// read no other state, so a store that loaded the same aggregates from database rows gets the same result. How the
+/// aggregates are held is the store's: rows loaded into the transaction (`LoadedRows`), or the in-memory store's own
+/// tables lent to it for the command (`InMemoryStore.Tables`), so that the embedded engine moves nothing.
+public struct Transaction<Holdings: AggregateHoldings>: Sendable {
     public let configuration: EngineConfiguration
-    public var conversations = LoadedAggregates<ConversationID, Conversation>()
-    public var users = LoadedAggregates<UserID, User>()
-    public var roles = LoadedAggregates<RoleID, Role>()
-    public var queues = LoadedAggregates<QueueID, Queue>()
+    public var conversations: Holdings.Conversations
+    public var users: Holdings.Users
+    public var queues: Holdings.Queues
+    public var roles: Holdings.Roles
     /// For `defineRole`: the users holding the role, from the store's index, in id order.
     public var roleHolders: [UserID] = []
     /// For `expireLeases`: the sessions whose lease deadline is due, from the store's index, by deadline.
@@ -174,6 +217,7 @@ public struct Transaction: Sendable {
 
     public init(configuration: EngineConfiguration) {
         self.configuration = configuration
+        (conversations, users, queues, roles) = Holdings.empty()
     }
 
     /// Empties the transaction for the next command, keeping its storage.
