@@ -41,6 +41,10 @@ extension Conversation {
         purpose: ParticipantPurpose, mediaRole: MediaRole, user: UserID, name: String, state: ParticipantState,
         monitoring monitored: ParticipantID? = nil, at instant: Instant
     ) -> ParticipantID {
+        assert(purpose != .agent || !hasAgentParticipant(user), "\(self.id): \(user) added as an agent twice")
+        assert(
+            mediaRole != .monitor || activeSessionIndex == nil,
+            "\(self.id): a monitor participant added while a session is active (M8)")
         let id = ParticipantID(UInt32(participants.count))
         participants.append(
             Participant(
@@ -53,6 +57,7 @@ extension Conversation {
 
     mutating func setParticipant(_ id: ParticipantID, state newState: ParticipantState, at instant: Instant) {
         let index = Int(id.rawValue)
+        assert(participants[index].state != newState, "\(self.id): \(id) set to \(newState) twice")
         participants[index].state = newState
         switch newState {
         case .connected: participants[index].connectedAt = instant
