@@ -54,6 +54,7 @@ extension AggregateStore {
         -> Result<Outcome, MonitoringError>
     {
         transaction.reset(now: now)
+        transaction.changesRoles = command.changesRoles
         lockFootprint(of: command, at: now, into: &transaction)
         let result = transaction.apply(command)
         commit(&transaction)
@@ -168,6 +169,14 @@ struct Footprint: Sendable {
 }
 
 extension Command {
+    /// Whether the command may change a user's roles.
+    var changesRoles: Bool {
+        switch self {
+        case .addUser, .assignRoles: true
+        default: false
+        }
+    }
+
     /// Whether the rule recomputes the permissions of the users it locks from their roles.
     var recomputesPermissions: Bool {
         switch self {

@@ -23,10 +23,10 @@ public struct InMemoryStore: AggregateStore, Sendable {
     private var leaseDeadlines = Heap<LeaseDeadline>()
     /// The highest conversation id issued.
     private var lastConversationID: UInt64 = 0
-    /// What was locked, in lock order: for a conversation its version and active lease's deadline, for a user its
-    /// version and roles, which the commit compares against.
+    /// What was locked, in lock order: for a conversation its version and active lease's deadline, and for a user
+    /// whose roles the command may change (`Command.changesRoles`) its roles, which the commit compares against.
     private var loadedConversations: [(version: UInt64, deadline: Instant?)] = []
-    private var loadedUsers: [(version: UInt64, roles: [RoleID])] = []
+    private var loadedRoles: [(user: UserID, roles: [RoleID]?)] = []
 
     /// The tables while no command holds them.
     struct Stored: Sendable {
@@ -96,11 +96,7 @@ public struct InMemoryStore: AggregateStore, Sendable {
     }
 
     public mutating func lock(user id: UserID, into transaction: inout Transaction<Tables>) {
-        if let index = transaction.users.table.index(forKey: id) {
-            loadedUsers.append((transaction.users.table.values[index].version, transaction.users.table.values[index].roles))
-        } else {
-            loadedUsers.append((0, []))
-        }
+        if transaction.changesRoles { loadedRoles.append((id, transaction.users.table[id]?.roles)) }
         transaction.users.lock(id)
     }
 
@@ -126,17 +122,14 @@ public struct InMemoryStore: AggregateStore, Sendable {
             }
             lastConversationID = max(lastConversationID, id.rawValue)
         }
-        for (position, id) in transaction.users.ids.enumerated() {
-            guard let index = tables.users.index(forKey: id) else { continue }
-            let loaded = loadedUsers[position]
-            assert(tables.users.values[index].version >= loaded.version, "\(id): version went backwards")
-            if loaded.version == 0 || tables.users.values[index].roles != loaded.roles {
-                for role in loaded.roles { roleHolders.modifyValue(forKey: role) { $0.removeAll { $0 == id } } }
-                for role in tables.users.values[index].roles { insertHolder(id, of: role) }
-            }
+        for (id, before) in loadedRoles {
+            let after = tables.users[id]?.roles
+            guard after != before else { continue }
+            for role in before ?? [] { roleHolders.modifyValue(forKey: role) { $0.removeAll { $0 == id } } }
+            for role in after ?? [] { insertHolder(id, of: role) }
         }
         loadedConversations.removeAll(keepingCapacity: true)
-        loadedUsers.removeAll(keepingCapacity: true)
+        loadedRoles.removeAll(keepingCapacity: true)
     }
 
     /// Adds a holder to a role's list, kept in id order so that redefining a role reaches holders in id order.

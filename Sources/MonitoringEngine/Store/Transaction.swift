@@ -207,6 +207,9 @@ public struct Transaction<Holdings: AggregateHoldings>: Sendable {
     public var dueSessions: [SessionID] = []
     /// For `createConversation`: the id the store issued.
     public var newConversation: ConversationID?
+    /// Whether the command may change a user's roles (`addUser`, `assignRoles`), so the store's role index must
+    /// follow it.
+    public internal(set) var changesRoles = false
 
     /// What the command emitted.
     var outbox = Outbox()
@@ -229,6 +232,7 @@ public struct Transaction<Holdings: AggregateHoldings>: Sendable {
         roleHolders.removeAll(keepingCapacity: true)
         dueSessions.removeAll(keepingCapacity: true)
         newConversation = nil
+        changesRoles = false
         outbox.reset(now: now)
         touched.reset()
     }
