@@ -17,8 +17,9 @@ public struct InMemoryStore: AggregateStore, Sendable {
     }
 
     private var tables = Stored()
-    /// Which users hold each role, in id order.
-    private var roleHolders: [RoleID: [UserID]] = [:]
+    /// Which users hold each role. A set: users are added in any order (a million holders added one by one into
+    /// a sorted array cost a quadratic setup); `holders(of:)` sorts, for the rare redefinition of a role.
+    private var roleHolders: [RoleID: Set<UserID>] = [:]
     /// Lease deadlines of active sessions; a renewal or an end leaves a stale entry that is skipped.
     private var leaseDeadlines = Heap<LeaseDeadline>()
     /// The highest conversation id issued.
@@ -53,7 +54,7 @@ public struct InMemoryStore: AggregateStore, Sendable {
 
     public func sessionsHeld(by user: UserID) -> [SessionID] { tables.users[user]?.monitoringSessions ?? [] }
     public func roles(of user: UserID) -> [RoleID] { tables.users[user]?.roles ?? [] }
-    public func holders(of role: RoleID) -> [UserID] { roleHolders[role] ?? [] }
+    public func holders(of role: RoleID) -> [UserID] { (roleHolders[role] ?? []).sorted() }
 
     public mutating func sessionsDue(at now: Instant, into due: inout [SessionID]) {
         while let next = leaseDeadlines.min, next.deadline <= now {
@@ -125,16 +126,15 @@ public struct InMemoryStore: AggregateStore, Sendable {
         for (id, before) in loadedRoles {
             let after = tables.users[id]?.roles
             guard after != before else { continue }
-            for role in before ?? [] { roleHolders.modifyValue(forKey: role) { $0.removeAll { $0 == id } } }
+            for role in before ?? [] { roleHolders.modifyValue(forKey: role) { _ = $0.remove(id) } }
             for role in after ?? [] { insertHolder(id, of: role) }
         }
         loadedConversations.removeAll(keepingCapacity: true)
         loadedRoles.removeAll(keepingCapacity: true)
     }
 
-    /// Adds a holder to a role's list, kept in id order so that redefining a role reaches holders in id order.
     private mutating func insertHolder(_ user: UserID, of role: RoleID) {
-        roleHolders[role, default: []].insertSorted(user)
+        roleHolders[role, default: []].insert(user)
     }
 
     // MARK: Loading a snapshot
@@ -265,17 +265,4 @@ public struct LentTable<ID: Hashable & Sendable, Value: StoredAggregate>: Aggreg
     }
 
     public mutating func removeAll() { ids.removeAll(keepingCapacity: true) }
-}
-
-extension Array where Element: Comparable {
-    /// Inserts into a sorted array unless already present; appending, the common case, costs no search.
-    fileprivate mutating func insertSorted(_ element: Element) {
-        if let last, last >= element {
-            let position = firstIndex { $0 >= element } ?? endIndex
-            if position < endIndex && self[position] == element { return }
-            insert(element, at: position)
-        } else {
-            append(element)
-        }
-    }
 }
