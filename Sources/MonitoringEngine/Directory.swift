@@ -75,6 +75,13 @@ public struct PermissionSet: Hashable, Sendable, Codable, ExpressibleByArrayLite
         return Permission.allCases.first { missing & $0.bit != 0 }
     }
 
+    /// The union of the permissions of `roles`, looked up with `role` (an unknown role adds none).
+    public init(unionOf roles: [RoleID], _ role: (RoleID) -> Role?) {
+        self = roles.reduce(into: PermissionSet()) { result, id in
+            if let role = role(id) { result.formUnion(role.permissions) }
+        }
+    }
+
     /// Every permission of the documented monitoring supervisor role.
     public static let supervisorRole = PermissionSet(Permission.allCases)
 

@@ -77,11 +77,7 @@ public struct MonitoringEngine: Sendable {
     }
 
     /// The union of the permissions of `roleIDs`, from the stored roles.
-    func permissions(of roleIDs: [RoleID]) -> PermissionSet {
-        roleIDs.reduce(into: PermissionSet()) { result, role in
-            if let role = store.roles[role] { result.formUnion(role.permissions) }
-        }
-    }
+    func permissions(of roleIDs: [RoleID]) -> PermissionSet { PermissionSet(unionOf: roleIDs) { store.roles[$0] } }
 }
 
 /// A lease deadline in the expiry heap, ordered by deadline then session.

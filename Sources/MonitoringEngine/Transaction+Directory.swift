@@ -99,11 +99,7 @@ extension Transaction {
 
     // MARK: Helpers
 
-    func permissions(of roleIDs: [RoleID]) -> PermissionSet {
-        roleIDs.reduce(into: PermissionSet()) { result, role in
-            if let role = roles[role] { result.formUnion(role.permissions) }
-        }
-    }
+    func permissions(of roleIDs: [RoleID]) -> PermissionSet { PermissionSet(unionOf: roleIDs) { roles[$0] } }
 
     mutating func refreshPermissions(of id: UserID) {
         guard let user = users[id] else { return }

@@ -22,41 +22,40 @@ struct ShardTests {
     @Test("Three machines' shards of run --replications, merged by binoculars report, give the one-machine report byte for byte")
     func mergedShardsMatchOneMachine() throws {
         let binary = try CommandLineTool.executable()
-        let work = FileManager.default.temporaryDirectory.appendingPathComponent("binoculars-shards-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: work) }
-        var text = try String(contentsOf: CommandLineTool.root.appendingPathComponent("Scenarios/ci/stop-races.yaml"), encoding: .utf8)
-        text += "\n"
-        try text.write(to: work.appendingPathComponent("races.yaml"), atomically: true, encoding: .utf8)
-        let name = "stop-races"
+        try CommandLineTool.withWorkDirectory("shards") { work in
+            // A copy beside the runs, so both reports name it by the same relative path.
+            let text = try String(contentsOf: CommandLineTool.root.appendingPathComponent("Scenarios/ci/stop-races.yaml"), encoding: .utf8)
+            try text.write(to: work.appendingPathComponent("races.yaml"), atomically: true, encoding: .utf8)
+            let name = "stop-races"
 
-        // One machine: five replications, then its report.
-        var result = try CommandLineTool.run(binary, ["run", "races.yaml", "--replications", "5", "--out", "out", "--jobs", "2"], in: work)
-        try #require(result.status == 0, "\(result.output)")
-        let one = try ReportDeterminismTests.files(in: work.appendingPathComponent("out/\(name)"))
-        try FileManager.default.removeItem(at: work.appendingPathComponent("out"))
-
-        // Three machines, each its shard into its own tree, gathered into one place, then merged.
-        for index in 1...3 {
-            result = try CommandLineTool.run(
-                binary, ["run", "races.yaml", "--replications", "5", "--shard", "\(index)/3", "--out", "machine-\(index)"], in: work)
+            // One machine: five replications, then its report.
+            var result = try CommandLineTool.run(binary, ["run", "races.yaml", "--replications", "5", "--out", "out", "--jobs", "2"], in: work)
             try #require(result.status == 0, "\(result.output)")
-            let runs = try FileManager.default.contentsOfDirectory(atPath: work.appendingPathComponent("machine-\(index)/\(name)").path)
-                .filter { $0.allSatisfy(\.isNumber) }
-            #expect(runs.count == (index == 3 ? 1 : 2), "shard \(index)/3 of 5 seeds ran \(runs)")
-            for run in runs {
+            let one = try ReportDeterminismTests.files(in: work.appendingPathComponent("out/\(name)"))
+            try FileManager.default.removeItem(at: work.appendingPathComponent("out"))
+
+            // Three machines, each its shard into its own tree, gathered into one place, then merged.
+            for index in 1...3 {
+                result = try CommandLineTool.run(
+                    binary, ["run", "races.yaml", "--replications", "5", "--shard", "\(index)/3", "--out", "machine-\(index)"], in: work)
+                try #require(result.status == 0, "\(result.output)")
+                let runs = try FileManager.default.contentsOfDirectory(atPath: work.appendingPathComponent("machine-\(index)/\(name)").path)
+                    .filter { $0.allSatisfy(\.isNumber) }
+                #expect(runs.count == (index == 3 ? 1 : 2), "shard \(index)/3 of 5 seeds ran \(runs)")
                 try FileManager.default.createDirectory(at: work.appendingPathComponent("out/\(name)"), withIntermediateDirectories: true)
-                try FileManager.default.moveItem(
-                    at: work.appendingPathComponent("machine-\(index)/\(name)/\(run)"), to: work.appendingPathComponent("out/\(name)/\(run)"))
+                for run in runs {
+                    try FileManager.default.moveItem(
+                        at: work.appendingPathComponent("machine-\(index)/\(name)/\(run)"), to: work.appendingPathComponent("out/\(name)/\(run)"))
+                }
             }
-        }
-        result = try CommandLineTool.run(binary, ["report", "out/\(name)"], in: work)
-        try #require(result.status == 0, "\(result.output)")
-        let merged = try ReportDeterminismTests.files(in: work.appendingPathComponent("out/\(name)"))
-        #expect(one.count > 10)
-        #expect(Set(merged.keys) == Set(one.keys))
-        for (file, data) in one {
-            #expect(merged[file] == data, "\(file) differs between one machine and the merged shards")
+            result = try CommandLineTool.run(binary, ["report", "out/\(name)"], in: work)
+            try #require(result.status == 0, "\(result.output)")
+            let merged = try ReportDeterminismTests.files(in: work.appendingPathComponent("out/\(name)"))
+            #expect(one.count > 10)
+            #expect(Set(merged.keys) == Set(one.keys))
+            for (file, data) in one {
+                #expect(merged[file] == data, "\(file) differs between one machine and the merged shards")
+            }
         }
     }
 

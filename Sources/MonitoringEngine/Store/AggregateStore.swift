@@ -70,25 +70,25 @@ extension AggregateStore {
         plan.removeAll()
         plan.name(command, reading: &self, at: now, into: &transaction)
         begin(&transaction)
-        plan.conversations.sort()
-        for id in plan.conversations where !transaction.conversations.holds(id) { lock(conversation: id, into: &transaction) }
+        plan.conversations.sortWithoutRepeats()
+        for id in plan.conversations { lock(conversation: id, into: &transaction) }
         // What the locked conversations name: the supervisor of an active session (whose lease the rule may find
         // due), and the agents a command ends or moves.
         for id in transaction.conversations.ids where transaction.conversations.contains(id) {
             transaction.conversations[existing: id].appendUsers(namedBy: command, to: &plan.users)
         }
-        plan.users.sort()
-        for id in plan.users where !transaction.users.holds(id) { lock(user: id, into: &transaction) }
+        plan.users.sortWithoutRepeats()
+        for id in plan.users { lock(user: id, into: &transaction) }
         // The roles whose permissions the rule recomputes for a locked user.
         if command.recomputesPermissions {
             for id in transaction.users.ids where transaction.users.contains(id) {
                 plan.roles += transaction.users[existing: id].roles
             }
         }
-        plan.queues.sort()
-        for id in plan.queues where !transaction.queues.holds(id) { lock(queue: id, into: &transaction) }
-        plan.roles.sort()
-        for id in plan.roles where !transaction.roles.holds(id) { lock(role: id, into: &transaction) }
+        plan.queues.sortWithoutRepeats()
+        for id in plan.queues { lock(queue: id, into: &transaction) }
+        plan.roles.sortWithoutRepeats()
+        for id in plan.roles { lock(role: id, into: &transaction) }
     }
 }
 
@@ -205,5 +205,19 @@ extension Conversation {
         default:
             break
         }
+    }
+}
+
+extension Array where Element: Comparable {
+    /// Sorts in place and drops repeats, keeping the storage: each id of a footprint is locked once, in order,
+    /// without asking the transaction whether it already holds it (a scan, quadratic for a lease sweep).
+    mutating func sortWithoutRepeats() {
+        sort()
+        var kept = 0
+        for index in indices where kept == 0 || self[index] != self[kept - 1] {
+            self[kept] = self[index]
+            kept += 1
+        }
+        removeLast(count - kept)
     }
 }

@@ -39,13 +39,13 @@ public struct InMemoryStore: AggregateStore, Sendable {
 
     public init() {}
 
-    public var users: [UserID: User] {
+    public internal(set) var users: [UserID: User] {
         get { tables.users }
         set { tables.users = newValue }
     }
     public var roles: [RoleID: Role] { tables.roles }
     public var queues: [QueueID: Queue] { tables.queues }
-    public var conversations: ConversationTable {
+    public internal(set) var conversations: ConversationTable {
         get { tables.conversations }
         set { tables.conversations = newValue }
     }
@@ -174,8 +174,6 @@ public struct LentConversations: AggregateHolding {
         assert(ids.contains(id), "\(id) is outside the command's footprint")
     }
 
-    public func holds(_ id: ConversationID) -> Bool { ids.contains(id) }
-
     public func contains(_ id: ConversationID) -> Bool {
         check(id)
         return table.contains(id)
@@ -229,8 +227,6 @@ public struct LentTable<ID: Hashable & Sendable, Value: StoredAggregate>: Aggreg
     private func check(_ id: ID) {
         assert(ids.contains(id), "\(id) is outside the command's footprint")
     }
-
-    public func holds(_ id: ID) -> Bool { ids.contains(id) }
 
     public func contains(_ id: ID) -> Bool {
         check(id)

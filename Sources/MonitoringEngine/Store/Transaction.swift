@@ -14,8 +14,6 @@ public protocol AggregateHolding<ID, Value>: Sendable {
     associatedtype Value: StoredAggregate
     /// The ids locked, in lock order.
     var ids: [ID] { get }
-    /// Whether `id` is locked (present or absent).
-    func holds(_ id: ID) -> Bool
     /// Whether the aggregate exists (it must be locked).
     func contains(_ id: ID) -> Bool
     /// The aggregate, or nil when it is absent; setting nil removes it.
@@ -82,9 +80,6 @@ public struct LoadedAggregates<ID: Hashable & Sendable, Value: StoredAggregate>:
         }
     }
 
-    /// Whether `id` is in the footprint (present or absent).
-    public func holds(_ id: ID) -> Bool { find(id) != nil }
-
     @inline(__always)
     private func find(_ id: ID) -> Int? {
         // Footprints are mostly a few aggregates: a linear scan beats hashing.
@@ -140,24 +135,6 @@ public struct LoadedAggregates<ID: Hashable & Sendable, Value: StoredAggregate>:
 
     /// Whether the aggregate exists (it must be in the footprint).
     public func contains(_ id: ID) -> Bool { present[position(id)] }
-
-    /// Whether the aggregate at a position (in load order) exists.
-    public func isPresent(at position: Int) -> Bool { present[position] }
-
-    /// The aggregate at a position (in load order), read in place; it must exist.
-    public subscript(position position: Int) -> Value {
-        _read { yield slots[position] }
-    }
-
-    /// Moves the aggregate at a position out (nil if absent), leaving the slot vacant: how a store takes the
-    /// values back on commit without copying them.
-    public mutating func take(at position: Int) -> Value? {
-        guard present[position] else { return nil }
-        present[position] = false
-        var taken = Value.vacant
-        swap(&taken, &slots[position])
-        return taken
-    }
 
     /// Every aggregate held and present, in load order (copies; for tests and diagnostics).
     public var values: [Value] { slots.indices.filter { present[$0] }.map { slots[$0] } }

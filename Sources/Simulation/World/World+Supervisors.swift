@@ -423,8 +423,8 @@ extension World {
         case .failure(let error):
             history.append(
                 now, process: request.supervisor, .fail, request.function, conversation: request.conversation, token: request.token,
-                reason: reasonName(error), request: request.serial)
-            if measuring { metrics.count("\(request.function.rawValue).fail.\(reasonName(error))") }
+                reason: error.code, request: request.serial)
+            if measuring { metrics.count("\(request.function.rawValue).fail.\(error.code)") }
         }
         if case .start = request.operation, measuring {
             interval.monitorAttempts += 1
@@ -494,8 +494,4 @@ extension World {
         requests[index].liveEvents -= 1
         if requests[index].liveEvents == 0 { freeRequests.append(Int32(index)) }
     }
-
-    /// The refusal's case name (`alreadyMonitored`), a constant: formatting the whole description to cut it out
-    /// cost a string per refusal.
-    func reasonName(_ error: MonitoringError) -> String { error.code }
 }
