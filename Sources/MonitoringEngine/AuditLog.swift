@@ -19,7 +19,7 @@ public enum AuditAction: Hashable, Sendable, CustomStringConvertible {
 }
 
 /// One line of the audit log.
-public struct AuditRecord: Hashable, Sendable {
+public struct AuditRecord: Hashable, Sendable, Encodable {
     public var sequence: Int
     public var instant: Instant
     public var conversation: ConversationID

@@ -3,7 +3,7 @@
 // details page with its metrics and timeline (M20, M21, M25).
 
 /// A participant as an agent or a customer sees it. Monitors are never among these (M14).
-public struct VisibleParticipant: Hashable, Sendable {
+public struct VisibleParticipant: Hashable, Sendable, Encodable {
     public var id: ParticipantID
     public var purpose: ParticipantPurpose
     public var name: String
@@ -13,7 +13,7 @@ public struct VisibleParticipant: Hashable, Sendable {
 
 /// Everything an agent sees of a conversation (M15): participants, the whole transcript, and
 /// the contextual panels.
-public struct ConversationContent: Hashable, Sendable {
+public struct ConversationContent: Hashable, Sendable, Encodable {
     public var conversation: ConversationID
     public var channel: Channel
     public var state: ConversationState
@@ -23,20 +23,20 @@ public struct ConversationContent: Hashable, Sendable {
 }
 
 /// The monitored agent's own view.
-public struct AgentView: Hashable, Sendable {
+public struct AgentView: Hashable, Sendable, Encodable {
     public var participant: ParticipantID
     public var content: ConversationContent
 }
 
 /// The customer's view: the agents who joined and the transcript; never a monitor (M14).
-public struct CustomerView: Hashable, Sendable {
+public struct CustomerView: Hashable, Sendable, Encodable {
     public var conversation: ConversationID
     public var participants: [VisibleParticipant]
     public var transcript: [Message]
 }
 
 /// The monitoring supervisor's view: the monitored agent's content, flagged as monitoring (M13, M15).
-public struct MonitorView: Hashable, Sendable {
+public struct MonitorView: Hashable, Sendable, Encodable {
     public var session: SessionID
     public var monitoring: Bool
     public var monitoredParticipant: ParticipantID
@@ -44,7 +44,7 @@ public struct MonitorView: Hashable, Sendable {
 }
 
 /// One conversation in a user's interaction panel; `monitoring` is the binoculars mark (M13).
-public struct PanelEntry: Hashable, Sendable {
+public struct PanelEntry: Hashable, Sendable, Encodable {
     public var conversation: ConversationID
     public var channel: Channel
     public var monitoring: Bool
@@ -65,7 +65,7 @@ public struct PanelEntry: Hashable, Sendable {
 }
 
 /// A participant on the interaction details page (M20, M25).
-public struct ParticipantRecord: Hashable, Sendable {
+public struct ParticipantRecord: Hashable, Sendable, Encodable {
     public var participant: ParticipantID
     public var purpose: ParticipantPurpose
     public var name: String
@@ -79,7 +79,7 @@ public struct ParticipantRecord: Hashable, Sendable {
 }
 
 /// The Monitor / Stop Monitoring action next to an agent on the details page (M9, M17, M25).
-public struct AgentAction: Hashable, Sendable {
+public struct AgentAction: Hashable, Sendable, Encodable {
     public var participant: ParticipantID
     public var agentName: String
     public var button: MonitorButton
@@ -88,7 +88,7 @@ public struct AgentAction: Hashable, Sendable {
 }
 
 /// The interaction details page (M25).
-public struct InteractionDetails: Hashable, Sendable {
+public struct InteractionDetails: Hashable, Sendable, Encodable {
     public var conversation: ConversationID
     public var channel: Channel
     public var state: ConversationState
@@ -103,13 +103,13 @@ public struct InteractionDetails: Hashable, Sendable {
 }
 
 /// Monitored time of one session.
-public struct SessionTime: Hashable, Sendable {
+public struct SessionTime: Hashable, Sendable, Encodable {
     public var session: SessionID
     public var time: TimeSpan
 }
 
 /// Per-conversation metrics (M20).
-public struct ConversationMetrics: Hashable, Sendable {
+public struct ConversationMetrics: Hashable, Sendable, Encodable {
     public var totalDuration: TimeSpan
     public var timeInQueue: TimeSpan
     /// Connected plus wrap-up time of every agent participant.

@@ -207,7 +207,7 @@ public struct MonitoringReadModel: Sendable {
 }
 
 /// An agent on an interaction row, with the Monitor action for them (M9).
-public struct RowAgent: Hashable, Sendable {
+public struct RowAgent: Hashable, Sendable, Encodable {
     public var participant: ParticipantID
     public var user: UserID
     public var name: String
@@ -215,7 +215,7 @@ public struct RowAgent: Hashable, Sendable {
 }
 
 /// One interaction as the Interactions view and Queue Activity list it (M23, M24).
-public struct InteractionRow: Hashable, Sendable {
+public struct InteractionRow: Hashable, Sendable, Encodable {
     public var conversation: ConversationID
     public var channel: Channel
     public var state: ConversationState
@@ -228,14 +228,14 @@ public struct InteractionRow: Hashable, Sendable {
 
 /// An on-queue agent in Queue Activity, expanding to their current interactions (M24), each of
 /// which leads to the interaction details page.
-public struct OnQueueAgent: Hashable, Sendable {
+public struct OnQueueAgent: Hashable, Sendable, Encodable {
     public var user: UserID
     public var name: String
     public var interactions: [InteractionRow]
 }
 
 /// Performance › Queue Activity for one queue (M24).
-public struct QueueActivity: Hashable, Sendable {
+public struct QueueActivity: Hashable, Sendable, Encodable {
     public var queue: QueueID
     public var name: String
     /// The queue's in-progress interactions.

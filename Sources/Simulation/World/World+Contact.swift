@@ -103,43 +103,28 @@ extension World {
     }
 
     private mutating func defineDirectory() {
-        let agentRole = RoleID(1)
-        execute(.defineRole(Role(id: agentRole, name: "Agent", permissions: [.conversationMessageView, .conversationMessageAccept])))
-        for (index, queue) in configuration.queues.enumerated() {
-            let id = QueueID(UInt64(index + 1))
-            queueIDs.append(id)
+        for command in Population.directoryCommands(for: configuration) { execute(command) }
+        for index in configuration.queues.indices {
+            queueIDs.append(QueueID(UInt64(index + 1)))
             inProgressByQueue.append(IndexedSet())
-            execute(.addQueue(Queue(id: id, name: queue.name, wrapUpCodes: queue.wrapUpCodes)))
         }
         var nextUser: UInt64 = 1
         for (groupIndex, group) in configuration.agentGroups.enumerated() {
             let queues = group.queues.compactMap { name in configuration.queues.firstIndex { $0.name == name } }
             var groupPools: [Int] = []
             for queue in queues { for kind in group.channels { groupPools.append(poolIndex(queue: queue, kind: kind)) } }
-            for member in 0..<group.count {
-                let user = UserID(nextUser)
+            for _ in 0..<group.count {
+                var agent = AgentRuntime(
+                    user: UserID(nextUser), group: groupIndex, capacity: max(1, group.capacity), pools: groupPools, listedIn: [])
                 nextUser += 1
-                let onShift = group.shiftStart == .zero
-                execute(
-                    .addUser(
-                        User(
-                            id: user, displayName: "\(group.name) \(member + 1)", licence: .cx1, roles: [agentRole],
-                            presence: onShift ? .onQueue : .offline)))
-                for queue in queues { execute(.setQueueMembership(queueIDs[queue], user, isMember: true)) }
-                var agent = AgentRuntime(user: user, group: groupIndex, capacity: max(1, group.capacity), pools: groupPools, listedIn: [])
-                agent.offShift = !onShift
+                agent.offShift = group.shiftStart != .zero
                 agents.append(agent)
             }
         }
         for (groupIndex, group) in configuration.supervisorGroups.enumerated() {
-            let role = RoleID(UInt64(100 + groupIndex))
-            execute(.defineRole(Role(id: role, name: "\(group.name) role", permissions: group.permissions)))
-            for member in 0..<group.count {
-                let user = UserID(nextUser)
+            for _ in 0..<group.count {
+                supervisors.append(SupervisorRuntime(user: UserID(nextUser), group: groupIndex, node: supervisors.count % nodes.count))
                 nextUser += 1
-                execute(
-                    .addUser(User(id: user, displayName: "\(group.name) \(member + 1)", licence: group.licence, roles: [role], presence: .available)))
-                supervisors.append(SupervisorRuntime(user: user, group: groupIndex, node: supervisors.count % nodes.count))
             }
         }
         presentAgents = agents.count { $0.isPresent }

@@ -1,0 +1,60 @@
+import MonitoringEngine
+
+/// How one live node is set up: where it listens, what it is called, where its aggregates live, and its limits.
+/// Passed in by whoever starts the node (`binoculars serve`, a test); nothing is read from globals.
+public struct NodeConfiguration: Sendable {
+    /// Where aggregates live.
+    public enum StoreChoice: Sendable, Equatable {
+        /// In process memory: lost when the process ends (throwaway runs, tests).
+        case memory
+        /// A SQLite file on local disk: every committed command survives a crash of the process.
+        case sqlite(path: String)
+    }
+
+    public var host: String
+    public var port: Int
+    /// The node's name in logs, metrics and the `node` of a history.
+    public var nodeID: String
+    public var store: StoreChoice
+    public var engine: EngineConfiguration
+    /// How often the lease sweeper ends the sessions whose lease is due (M12).
+    public var leaseSweepInterval: Duration
+    /// Limits on what a client may send.
+    public var limits: RequestLimits
+    /// How long an idempotency key's answer is kept, and how many are kept at most.
+    public var idempotencyRetention: Duration
+    public var idempotencyCapacity: Int
+
+    public init(
+        host: String = "127.0.0.1", port: Int = 8080, nodeID: String = "node-1", store: StoreChoice = .memory,
+        engine: EngineConfiguration = EngineConfiguration(), leaseSweepInterval: Duration = .seconds(1),
+        limits: RequestLimits = RequestLimits(), idempotencyRetention: Duration = .seconds(24 * 3600),
+        idempotencyCapacity: Int = 100_000
+    ) {
+        self.host = host
+        self.port = port
+        self.nodeID = nodeID
+        self.store = store
+        self.engine = engine
+        self.leaseSweepInterval = leaseSweepInterval
+        self.limits = limits
+        self.idempotencyRetention = idempotencyRetention
+        self.idempotencyCapacity = idempotencyCapacity
+    }
+}
+
+/// Bounds on client input: a request past one is refused with 400 or 413, never stored or crashed on.
+public struct RequestLimits: Sendable {
+    /// The largest request body, in bytes.
+    public var bodyBytesMaximum: Int = 64 * 1024
+    /// The longest message body, in characters.
+    public var messageCharactersMaximum: Int = 10_000
+    /// The longest name, wrap-up code, queue or role name, idempotency key, in characters.
+    public var nameCharactersMaximum: Int = 200
+    /// The most items in a list a client sends (roles of a user, members, permissions, wrap-up codes).
+    public var listCountMaximum: Int = 100
+    /// The most records one audit-log or listing request returns.
+    public var pageSizeMaximum: Int = 1_000
+
+    public init() {}
+}

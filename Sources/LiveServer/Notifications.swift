@@ -1,0 +1,76 @@
+import Foundation
+import Hummingbird
+import HummingbirdWebSocket
+import MonitoringEngine
+
+/// What a client sends on its notification socket: the topics to add.
+struct SubscribeMessage: Decodable {
+    var subscribe: [String]
+}
+
+/// The channel's own messages, in the platform's envelope.
+struct ChannelMessage: Encodable {
+    struct Body: Encodable {
+        var subscribed: [String]?
+        var refused: [String]?
+        var message: String?
+    }
+
+    var topicName = "channel.metadata"
+    var eventBody: Body
+}
+
+extension Routes {
+    /// `GET /api/v2/notifications`, upgraded to a WebSocket: the bearer token in the `Authorization` header, or in
+    /// the `access_token` query parameter for a browser, which cannot set headers on a socket. The client sends
+    /// `{"subscribe": ["v2.users.{id}.conversations"]}`; a principal may subscribe to its own topics only, and is
+    /// told which topics were refused. Each of the engine's deliveries to it then arrives as
+    /// `{"topicName", "eventBody"}`.
+    func addNotifications(to router: Router<NodeRequestContext>) {
+        let node = self.node
+        let reader = self.reader
+        router.ws(
+            "/api/v2/notifications",
+            shouldUpgrade: { request, _ in
+                _ = try await Self.socketPrincipal(request, reader: reader, node: node)
+                return .upgrade([:])
+            },
+            onUpgrade: { inbound, outbound, context in
+                let principal = try await Self.socketPrincipal(context.request, reader: reader, node: node)
+                let allowed = NotificationHub.topics(of: principal)
+                let (id, notifications) = node.notifications.open()
+                defer { node.notifications.cancel(id) }
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        for await message in notifications {
+                            try await outbound.write(.text(String(decoding: message, as: UTF8.self)))
+                        }
+                    }
+                    for try await frame in inbound.messages(maxSize: 16 * 1024) {
+                        guard case .text(let text) = frame,
+                            let message = try? JSONDecoder().decode(SubscribeMessage.self, from: Data(text.utf8)),
+                            message.subscribe.count <= reader.limits.listCountMaximum
+                        else {
+                            let body = ChannelMessage.Body(message: "send {\"subscribe\": [topic, …]} with your own topics")
+                            try await outbound.write(.text(String(decoding: WireJSON.encode(ChannelMessage(eventBody: body)), as: UTF8.self)))
+                            continue
+                        }
+                        let asked = Set(message.subscribe)
+                        let granted = asked.intersection(allowed)
+                        node.notifications.subscribe(id, to: granted)
+                        let body = ChannelMessage.Body(
+                            subscribed: granted.sorted(), refused: asked.subtracting(allowed).sorted(), message: nil)
+                        try await outbound.write(.text(String(decoding: WireJSON.encode(ChannelMessage(eventBody: body)), as: UTF8.self)))
+                    }
+                    group.cancelAll()
+                }
+            })
+    }
+
+    private static func socketPrincipal(_ request: Request, reader: RequestReader, node: Node) async throws -> Principal {
+        if request.headers[.authorization] != nil { return try await reader.principal(request) }
+        guard let token = request.uri.queryParameters["access_token"], let principal = await node.principal(forToken: String(token))
+        else { throw ServiceFailure.unauthenticated }
+        return principal
+    }
+}
