@@ -16,11 +16,16 @@ let package = Package(
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         .target(
             name: "MonitoringEngine",
             dependencies: [.product(name: "HeapModule", package: "swift-collections")]
+        ),
+        .target(
+            name: "EmbeddedStore",
+            dependencies: ["MonitoringEngine", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .target(
             name: "Simulation",
@@ -55,6 +60,10 @@ let package = Package(
                 "MonitoringEngine",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
+        ),
+        .testTarget(
+            name: "EmbeddedStoreTests",
+            dependencies: ["EmbeddedStore", "MonitoringEngine"]
         ),
         .testTarget(
             name: "SimulationTests",
