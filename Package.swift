@@ -63,7 +63,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EmbeddedStoreTests",
-            dependencies: ["EmbeddedStore", "MonitoringEngine"]
+            dependencies: ["EmbeddedStore", "MonitoringEngine", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
             name: "SimulationTests",
