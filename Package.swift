@@ -24,11 +24,16 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         .target(
             name: "MonitoringEngine",
             dependencies: [.product(name: "HeapModule", package: "swift-collections")]
+        ),
+        .target(
+            name: "EmbeddedStore",
+            dependencies: ["MonitoringEngine", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .target(
             name: "Simulation",
@@ -61,6 +66,7 @@ let package = Package(
             name: "LiveServer",
             dependencies: [
                 "MonitoringEngine",
+                "EmbeddedStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -99,6 +105,10 @@ let package = Package(
                 "MonitoringEngine",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
+        ),
+        .testTarget(
+            name: "EmbeddedStoreTests",
+            dependencies: ["EmbeddedStore", "MonitoringEngine", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
             name: "SimulationTests",

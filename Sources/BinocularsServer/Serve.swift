@@ -65,12 +65,16 @@ struct Serve: AsyncParsableCommand {
             engine: EngineConfiguration(
                 leaseDuration: .seconds(leaseSeconds), renewalInterval: .seconds(max(1, leaseSeconds / 3))),
             leaseSweepInterval: .milliseconds(sweepMilliseconds))
-        let node = Node(configuration: configuration)
+        let node = try Node(configuration: configuration)
         if let directory {
             let commands = try Self.directoryCommands(from: directory)
             let issued = try await node.load(directory: commands)
-            if let tokens { try Self.write(issued, to: tokens) }
-            logger.info("directory loaded", metadata: ["users": "\(issued.count)", "from": "\(directory)"])
+            if issued.isEmpty {
+                logger.info("the store already holds a directory; nothing loaded, tokens unchanged")
+            } else {
+                if let tokens { try Self.write(issued, to: tokens) }
+                logger.info("directory loaded", metadata: ["users": "\(issued.count)", "from": "\(directory)"])
+            }
         }
         let application = buildApplication(node: node, logger: logger) { port in
             print("binoculars serve: \(configuration.nodeID) listening on http://\(configuration.host):\(port)")

@@ -60,8 +60,13 @@ struct LeaseSweeper: Service {
         try await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 try await Task.sleep(for: interval)
-                let expired = await node.expireLeases()
-                if expired > 0 { logger.info("leases expired", metadata: ["count": "\(expired)"]) }
+                do {
+                    let expired = try await node.expireLeases()
+                    if expired > 0 { logger.info("leases expired", metadata: ["count": "\(expired)"]) }
+                } catch {
+                    // The store refused this sweep (the disk, a lost update); the next one tries again.
+                    logger.error("lease sweep failed", metadata: ["error": "\(error)"])
+                }
             }
         }
     }

@@ -18,7 +18,7 @@ struct Routes {
         render: @escaping @Sendable (Outcome, MonitoringEngine, String?) -> Answer = { outcome, _, _ in .ok(outcome) }
     ) async throws -> Response {
         let key = try reader.idempotencyKey(request)
-        let (answer, replayed) = await node.perform(
+        let (answer, replayed) = try await node.perform(
             CommandRequest(
                 principal: principal, idempotencyKey: key, fingerprint: reader.fingerprint(request, body: body),
                 command: command, issuesToken: issuesToken, render: render))

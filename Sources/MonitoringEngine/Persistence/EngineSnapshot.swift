@@ -17,6 +17,15 @@ public struct EngineSnapshot: Hashable, Sendable {
     public internal(set) var users: [User]
     /// Every conversation, by id: conversation `i` has id `i + 1`.
     public internal(set) var conversations: [Conversation]
+
+    /// A snapshot of aggregates a store has read, for a store outside this module (a database's rows); each array in
+    /// id order, as `MonitoringEngine.snapshot()` gives them, so that equal stores give equal snapshots.
+    public init(roles: [Role], queues: [Queue], users: [User], conversations: [Conversation]) {
+        self.roles = roles
+        self.queues = queues
+        self.users = users
+        self.conversations = conversations
+    }
 }
 
 extension EngineSnapshot: Codable {
