@@ -77,7 +77,9 @@ struct Serve: AsyncParsableCommand {
             }
         }
         let application = buildApplication(node: node, logger: logger) { port in
-            print("binoculars serve: \(configuration.nodeID) listening on http://\(configuration.host):\(port)")
+            // Written at once, unbuffered: a test or a load driver reading it through a pipe learns the port from it.
+            FileHandle.standardOutput.write(
+                Data("binoculars serve: \(configuration.nodeID) listening on http://\(configuration.host):\(port)\n".utf8))
         }
         try await application.runService()
     }
