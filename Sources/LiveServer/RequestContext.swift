@@ -95,6 +95,9 @@ struct RequestReader {
             return Data(buffer: try await request.body.collect(upTo: limits.bodyBytesMaximum))
         } catch is HTTPError {
             throw ServiceFailure.tooLarge(limits.bodyBytesMaximum)
+        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
+            // What `collect(upTo:)` throws past the limit: NIO's `NIOTooManyBytesError`, not an `HTTPError`.
+            throw ServiceFailure.tooLarge(limits.bodyBytesMaximum)
         }
     }
 

@@ -73,6 +73,22 @@ struct InputTests {
         }
     }
 
+    @Test("A body over 64 KiB is 413 tooLarge")
+    func bodyTooLarge() async throws {
+        try await Driver.run { driver in
+            let conversation = try await driver.inProgress()
+            let huge = #"{"body": ""# + String(repeating: "a", count: 64 * 1024) + #""}"#
+            let message = try await driver.call(
+                .post, "\(Self.base)/\(conversation.id)/participants/0/messages", huge, token: conversation.customerToken)
+            #expect(message.status == 413, "\(message.text)")
+            #expect(message.code == "tooLarge")
+            let created = try await driver.call(.post, Self.base, huge)
+            #expect(created.status == 413)
+            let view = try await driver.call(.get, "\(Self.base)/\(conversation.id)/customer", token: conversation.customerToken)
+            #expect((view.json["transcript"] as? [Any])?.isEmpty == true)
+        }
+    }
+
     @Test("A non-numeric, negative or zero id in the path is 400")
     func badIds() async throws {
         try await Driver.run { driver in
