@@ -123,6 +123,12 @@ struct RequestReader {
         return hasher.finalize().map { String($0, radix: 16) }.joined()
     }
 
+    /// A new entity's id from a body: positive, as the path ids that later name it must be (`id`); 400 for 0.
+    func positive<Kind: IdentifierKind>(_ id: Identifier<Kind>, _ field: String) throws -> Identifier<Kind> {
+        guard id.rawValue > 0 else { throw ServiceFailure.badRequest("\(field) must be a positive integer") }
+        return id
+    }
+
     /// Checks a client string against a limit: 400 past it.
     func bounded(_ text: String, _ field: String, maximum: Int? = nil) throws -> String {
         let limit = maximum ?? limits.nameCharactersMaximum

@@ -116,6 +116,26 @@ struct InputTests {
         }
     }
 
+    @Test("A new user, role or queue with id 0 is 400, since no path could name it, and nothing is added")
+    func zeroIdsInBodies() async throws {
+        try await Driver.run { driver in
+            let cases: [(String, String)] = [
+                ("/api/v2/users", #"{"id": 0, "displayName": "Zero", "licence": "cx3", "roles": [2], "presence": "available"}"#),
+                ("/api/v2/authorization/roles", #"{"id": 0, "name": "Zero", "permissions": []}"#),
+                ("/api/v2/routing/queues", #"{"id": 0, "name": "Zero"}"#),
+            ]
+            for (path, body) in cases {
+                let reply = try await driver.call(.post, path, body, token: driver.admin)
+                #expect(reply.status == 400, "\(path): \(reply.text)")
+                #expect(reply.code == "badRequest")
+                #expect(reply.errorMessage.contains("id must be a positive integer"))
+                #expect(reply.json["token"] == nil)
+            }
+            let queue = try await driver.call(.post, "/api/v2/routing/queues", #"{"id": 3, "name": "Three"}"#, token: driver.admin)
+            #expect(queue.status == 200)
+        }
+    }
+
     @Test("An unknown route is 404 JSON notFound; a wrong method is a 4xx JSON answer")
     func unknownRoute() async throws {
         try await Driver.run { driver in
