@@ -95,6 +95,9 @@ struct RequestReader {
             return Data(buffer: try await request.body.collect(upTo: limits.bodyBytesMaximum))
         } catch is HTTPError {
             throw ServiceFailure.tooLarge(limits.bodyBytesMaximum)
+        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
+            // What `collect(upTo:)` throws past the limit: NIO's `NIOTooManyBytesError`, not an `HTTPError`.
+            throw ServiceFailure.tooLarge(limits.bodyBytesMaximum)
         }
     }
 
@@ -118,6 +121,12 @@ struct RequestReader {
         hasher.update(data: Data("\(request.method) \(request.uri.path)\n".utf8))
         hasher.update(data: body)
         return hasher.finalize().map { String($0, radix: 16) }.joined()
+    }
+
+    /// A new entity's id from a body: positive, as the path ids that later name it must be (`id`); 400 for 0.
+    func positive<Kind: IdentifierKind>(_ id: Identifier<Kind>, _ field: String) throws -> Identifier<Kind> {
+        guard id.rawValue > 0 else { throw ServiceFailure.badRequest("\(field) must be a positive integer") }
+        return id
     }
 
     /// Checks a client string against a limit: 400 past it.

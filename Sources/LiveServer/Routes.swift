@@ -294,7 +294,7 @@ extension Routes {
             use: administratorCommand(RoleBody.self) { _, body in
                 .defineRole(
                     Role(
-                        id: body.id, name: try reader.bounded(body.name, "name"),
+                        id: try reader.positive(body.id, "id"), name: try reader.bounded(body.name, "name"),
                         permissions: PermissionSet(try reader.bounded(body.permissions, "permissions"))))
             })
         router.post(
@@ -308,7 +308,7 @@ extension Routes {
             ) { _, body in
                 .addUser(
                     User(
-                        id: body.id, displayName: try reader.bounded(body.displayName, "displayName"),
+                        id: try reader.positive(body.id, "id"), displayName: try reader.bounded(body.displayName, "displayName"),
                         licence: body.licence, roles: try reader.bounded(body.roles ?? [], "roles"),
                         presence: body.presence ?? .offline, isAdministrator: body.isAdministrator ?? false))
             })
@@ -340,7 +340,7 @@ extension Routes {
             use: administratorCommand(QueueBody.self) { _, body in
                 .addQueue(
                     Queue(
-                        id: body.id, name: try reader.bounded(body.name, "name"),
+                        id: try reader.positive(body.id, "id"), name: try reader.bounded(body.name, "name"),
                         wrapUpCodes: try reader.bounded(body.wrapUpCodes ?? [], "wrapUpCodes").map {
                             try reader.bounded($0, "wrap-up code")
                         },
