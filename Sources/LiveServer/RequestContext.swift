@@ -23,6 +23,9 @@ public struct NodeRequestContext: RequestContext, WebSocketRequestContext {
 
 /// What every route needs of a request: who sends it, its path's ids, its body as a bounded JSON value.
 struct RequestReader {
+    /// The shortest `Idempotency-Key` a guest may send: a guessed key would replay another customer's token.
+    static let guestKeyCharactersMinimum = 20
+
     let node: Node
     let limits: RequestLimits
 

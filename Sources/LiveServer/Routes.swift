@@ -18,6 +18,13 @@ struct Routes {
         render: @escaping @Sendable (Outcome, MonitoringEngine, String?) -> Answer = { outcome, _, _ in .ok(outcome) }
     ) async throws -> Response {
         let key = try reader.idempotencyKey(request)
+        // A guest has no identity to scope a key by: the key alone names the retry, and its answer holds the new
+        // customer's token, so it must be unguessable (a random UUID is).
+        if principal == nil, let key, key.count < RequestReader.guestKeyCharactersMinimum {
+            throw ServiceFailure.badRequest(
+                "a guest's Idempotency-Key must be at least \(RequestReader.guestKeyCharactersMinimum) characters and random"
+                    + " (a UUID): it alone identifies the retry")
+        }
         let (answer, replayed) = try await node.perform(
             CommandRequest(
                 principal: principal, idempotencyKey: key, fingerprint: reader.fingerprint(request, body: body),

@@ -351,4 +351,21 @@ struct IdempotencyRouteTests {
             #expect(without.code == "userAlreadyExists")
         }
     }
+
+    @Test("A guest's key must be long enough to be unguessable, and a retried creation gets its own customer token back")
+    func guestKeys() async throws {
+        try await Driver.run { driver in
+            let body = #"{"channel": {"type": "sms"}, "customerName": "Ann"}"#
+            let short = try await driver.call(.post, "/api/v2/conversations/messages", body, key: "guest-1")
+            #expect(short.status == 400)
+            #expect(short.code == "badRequest")
+            let key = UUID().uuidString
+            let first = try await driver.call(.post, "/api/v2/conversations/messages", body, key: key)
+            #expect(first.status == 201)
+            let retry = try await driver.call(.post, "/api/v2/conversations/messages", body, key: key)
+            #expect(retry.status == 201)
+            #expect(retry.body == first.body)
+            #expect(retry.headers[HTTPField.Name("Idempotent-Replayed")!] == "true")
+        }
+    }
 }
