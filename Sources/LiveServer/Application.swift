@@ -8,6 +8,7 @@ import ServiceLifecycle
 /// The node's router: the API, the notification socket, `/health` and `/openapi.json`.
 public func buildRouter(node: Node) -> Router<NodeRequestContext> {
     let router = Router(context: NodeRequestContext.self)
+    router.middlewares.add(MetricsMiddleware(metrics: node.metrics))
     router.middlewares.add(FailureMiddleware())
     let routes = Routes(
         node: node, reader: RequestReader(node: node, limits: node.configuration.limits),
@@ -24,6 +25,11 @@ public func buildRouter(node: Node) -> Router<NodeRequestContext> {
                 status: "ok", nodeId: status.nodeID, activeSessions: status.counters.activeSessions,
                 subscriptions: node.notifications.subscriptionCount)
         ).response()
+    }
+    router.get("/metrics") { _, _ in
+        Response(
+            status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: node.metrics.registry.emitToBuffer())))
     }
     router.get("/openapi.json") { _, _ in
         Answer(status: 200, body: OpenAPIDocument.json).response()

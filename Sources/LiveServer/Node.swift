@@ -12,6 +12,8 @@ public actor Node {
     public let configuration: NodeConfiguration
     /// Where each user's and customer's notifications go.
     public nonisolated let notifications: NotificationHub
+    /// What `/metrics` serves.
+    public nonisolated let metrics = NodeMetrics()
     /// The engine over the node's aggregates: the store itself in memory; with SQLite, the mirror the views read,
     /// applying each command after the database did and checked to agree with it.
     private var engine: MonitoringEngine
@@ -197,6 +199,7 @@ public actor Node {
         }
         let events = engine.events
         counters.count(events)
+        metrics.record(events, activeSessions: counters.activeSessions)
         audit.append(events)
         readModel.apply(events)
         notifications.publish(events: events, deliveries: engine.deliveries)

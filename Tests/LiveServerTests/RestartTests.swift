@@ -45,7 +45,9 @@ struct RestartTests {
             var sent: [String] = []
             for index in 0..<2_000 {
                 let body = "message \(index)"
-                guard let reply = try? await node.call("POST", base + "/participants/\(participant)/messages", #"{"body": "\#(body)"}"#, token: agent.token),
+                guard
+                    let reply = try? await node.call(
+                        "POST", base + "/participants/\(participant)/messages", #"{"body": "\#(body)"}"#, token: agent.token),
                     reply.status == 200
                 else { break }
                 sent.append(body)

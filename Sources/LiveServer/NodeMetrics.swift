@@ -1,0 +1,83 @@
+import Hummingbird
+import MonitoringEngine
+import Prometheus
+
+/// The node's Prometheus metrics (swift-prometheus), served at `/metrics`: request latency per route as
+/// histograms, grants, refusals by reason, ends by reason (lease expiries among them) and the sessions active now.
+/// One registry per node, passed in, so that two nodes in one process (the tests) keep their own.
+public final class NodeMetrics: Sendable {
+    public let registry = PrometheusCollectorRegistry()
+    private let granted: Counter
+    private let activeSessions: Gauge
+
+    /// Request latency buckets, in seconds: from half a millisecond to five seconds.
+    static let latencyBuckets: [Duration] = [
+        .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25),
+        .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5),
+    ]
+
+    public init() {
+        granted = registry.makeCounter(
+            descriptor: MetricNameDescriptor(
+                namespace: "binoculars", metricName: "monitor_grants", unitName: "total",
+                helpText: "Monitoring sessions granted (M8)."))
+        activeSessions = registry.makeGauge(
+            descriptor: MetricNameDescriptor(
+                namespace: "binoculars", metricName: "monitor_sessions_active", unitName: "count",
+                helpText: "Monitoring sessions active now."))
+    }
+
+    /// One finished request: its route as the router matched it (`unmatched` for none), method and status.
+    func request(route: String, method: String, status: Int, duration: Duration) {
+        registry.makeDurationHistogram(
+            descriptor: MetricNameDescriptor(
+                namespace: "binoculars", metricName: "http_request_duration", unitName: "seconds",
+                helpText: "Time from a request's head to its answer, per route."),
+            labels: [("route", route), ("method", method), ("status", String(status))], buckets: Self.latencyBuckets
+        ).record(duration)
+    }
+
+    /// The monitoring events of one command.
+    func record(_ events: [EventRecord], activeSessions active: Int) {
+        for record in events {
+            switch record.event {
+            case .monitoringStarted:
+                granted.increment()
+            case .monitorDenied(_, _, let error):
+                registry.makeCounter(
+                    descriptor: MetricNameDescriptor(
+                        namespace: "binoculars", metricName: "monitor_refusals", unitName: "total",
+                        helpText: "Refused starts, by the refusal's code."),
+                    labels: [("code", error.code)]
+                ).increment()
+            case .monitoringEnded(_, _, let reason):
+                registry.makeCounter(
+                    descriptor: MetricNameDescriptor(
+                        namespace: "binoculars", metricName: "monitor_session_ends", unitName: "total",
+                        helpText: "Ended sessions, by end reason; leaseExpired counts the lease expiries (M12)."),
+                    labels: [("reason", reason.rawValue)]
+                ).increment()
+            default:
+                break
+            }
+        }
+        activeSessions.set(Int64(active))
+    }
+}
+
+/// Times every request into the node's latency histograms.
+struct MetricsMiddleware: RouterMiddleware {
+    typealias Context = NodeRequestContext
+    let metrics: NodeMetrics
+
+    func handle(
+        _ request: Request, context: NodeRequestContext, next: (Request, NodeRequestContext) async throws -> Response
+    ) async throws -> Response {
+        let start = ContinuousClock.now
+        let response = try await next(request, context)
+        metrics.request(
+            route: context.endpointPath ?? "unmatched", method: request.method.rawValue, status: Int(response.status.code),
+            duration: ContinuousClock.now - start)
+        return response
+    }
+}
