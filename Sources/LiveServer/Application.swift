@@ -63,7 +63,8 @@ struct LeaseSweeper: Service {
     let logger: Logger
 
     func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        // A graceful shutdown cancels the wait; the sweeper then returns normally, so the service group ends clean.
+        try? await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 try await Task.sleep(for: interval)
                 do {

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdWebSocket
 import MonitoringEngine
+import ServiceLifecycle
 
 /// What a client sends on its notification socket: the topics to add.
 struct SubscribeMessage: Decodable {
@@ -40,31 +41,44 @@ extension Routes {
                 let allowed = NotificationHub.topics(of: principal)
                 let (id, notifications) = node.notifications.open()
                 defer { node.notifications.cancel(id) }
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    group.addTask {
-                        for await message in notifications {
-                            try await outbound.write(.text(String(decoding: message, as: UTF8.self)))
+                // On SIGTERM the node closes every socket ("going away") so that the graceful shutdown finishes;
+                // a client reconnects to another node or after the restart and reads the state again.
+                try await withGracefulShutdownHandler {
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        group.addTask {
+                            for await message in notifications {
+                                try await outbound.write(.text(String(decoding: message, as: UTF8.self)))
+                            }
+                            // The subscription ended: the node is going away, or this socket fell too far behind.
+                            try await outbound.close(.goingAway, reason: "closed by the node; reconnect and read again")
                         }
-                    }
-                    for try await frame in inbound.messages(maxSize: 16 * 1024) {
-                        guard case .text(let text) = frame,
-                            let message = try? JSONDecoder().decode(SubscribeMessage.self, from: Data(text.utf8)),
-                            message.subscribe.count <= reader.limits.listCountMaximum
-                        else {
-                            let body = ChannelMessage.Body(message: "send {\"subscribe\": [topic, …]} with your own topics")
-                            try await outbound.write(.text(String(decoding: WireJSON.encode(ChannelMessage(eventBody: body)), as: UTF8.self)))
-                            continue
+                        for try await frame in inbound.messages(maxSize: 16 * 1024) {
+                            try await outbound.write(.text(Self.reply(to: frame, id: id, allowed: allowed, node: node, reader: reader)))
                         }
-                        let asked = Set(message.subscribe)
-                        let granted = asked.intersection(allowed)
-                        node.notifications.subscribe(id, to: granted)
-                        let body = ChannelMessage.Body(
-                            subscribed: granted.sorted(), refused: asked.subtracting(allowed).sorted(), message: nil)
-                        try await outbound.write(.text(String(decoding: WireJSON.encode(ChannelMessage(eventBody: body)), as: UTF8.self)))
+                        group.cancelAll()
                     }
-                    group.cancelAll()
+                } onGracefulShutdown: {
+                    node.notifications.cancel(id)
                 }
             })
+    }
+
+    /// The answer to a client's message: the topics subscribed and refused, or how to subscribe.
+    private static func reply(
+        to frame: WebSocketMessage, id: UInt64, allowed: Set<String>, node: Node, reader: RequestReader
+    ) -> String {
+        guard case .text(let text) = frame,
+            let message = try? JSONDecoder().decode(SubscribeMessage.self, from: Data(text.utf8)),
+            message.subscribe.count <= reader.limits.listCountMaximum
+        else {
+            let body = ChannelMessage.Body(message: "send {\"subscribe\": [topic, …]} with your own topics")
+            return String(decoding: WireJSON.encode(ChannelMessage(eventBody: body)), as: UTF8.self)
+        }
+        let asked = Set(message.subscribe)
+        let granted = asked.intersection(allowed)
+        node.notifications.subscribe(id, to: granted)
+        let body = ChannelMessage.Body(subscribed: granted.sorted(), refused: asked.subtracting(allowed).sorted(), message: nil)
+        return String(decoding: WireJSON.encode(ChannelMessage(eventBody: body)), as: UTF8.self)
     }
 
     private static func socketPrincipal(_ request: Request, reader: RequestReader, node: Node) async throws -> Principal {
