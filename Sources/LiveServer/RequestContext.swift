@@ -93,7 +93,8 @@ struct RequestReader {
     func body(_ request: Request) async throws -> Data {
         do {
             return Data(buffer: try await request.body.collect(upTo: limits.bodyBytesMaximum))
-        } catch is HTTPError {
+        } catch is any HTTPResponseError {
+            // Collecting throws NIO's NIOTooManyBytesError, which Hummingbird makes an HTTPResponseError (413).
             throw ServiceFailure.tooLarge(limits.bodyBytesMaximum)
         }
     }

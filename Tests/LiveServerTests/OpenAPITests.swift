@@ -46,6 +46,21 @@ struct OpenAPITests {
         #expect(registered.count == documented.count)
     }
 
+    @Test("a body past the limit is 413 tooLarge, as documented, not a 500")
+    func tooLargeBody() async throws {
+        let deployment = try await Deployment()
+        try await deployment.application.test(.router) { client in
+            let api = API(client: client)
+            let conversation = try await api.conversationInProgress(deployment)
+            let body = "{\"body\": \"" + String(repeating: "x", count: 70 * 1024) + "\"}"
+            let reply = try await api.call(
+                .post, "/api/v2/conversations/messages/\(conversation.id)/participants/0/messages", body,
+                token: conversation.customerToken)
+            #expect(reply.status == 413, "\(reply.status): \(reply.text)")
+            #expect(reply.code == "tooLarge")
+        }
+    }
+
     @Test("/openapi.json serves the committed file byte for byte")
     func servedAsCommitted() async throws {
         let committed = try Data(
