@@ -26,7 +26,7 @@ extension Routes {
     /// the `access_token` query parameter for a browser, which cannot set headers on a socket. The client sends
     /// `{"subscribe": ["v2.users.{id}.conversations"]}`; a principal may subscribe to its own topics only, and is
     /// told which topics were refused. Each of the engine's deliveries to it then arrives as
-    /// `{"topicName", "eventBody"}`.
+    /// `{"topicName", "eventBody"}`. A GET without the upgrade is 426 `upgradeRequired`.
     func addNotifications(to router: Router<NodeRequestContext>) {
         let node = self.node
         let reader = self.reader
@@ -34,6 +34,12 @@ extension Routes {
             "/api/v2/notifications",
             shouldUpgrade: { request, _ in
                 _ = try await Self.socketPrincipal(request, reader: reader, node: node)
+                // A plain GET reaches this route too: without the upgrade it would be a 200 with nothing in it.
+                guard request.headers[.upgrade]?.lowercased().contains("websocket") == true else {
+                    throw ServiceFailure(
+                        status: 426, code: "upgradeRequired",
+                        message: "this route is a WebSocket: send Connection: Upgrade and Upgrade: websocket")
+                }
                 return .upgrade([:])
             },
             onUpgrade: { inbound, outbound, context in
