@@ -96,9 +96,6 @@ struct RequestReader {
     func body(_ request: Request) async throws -> Data {
         do {
             return Data(buffer: try await request.body.collect(upTo: limits.bodyBytesMaximum))
-        } catch is any HTTPResponseError {
-            // Collecting throws NIO's NIOTooManyBytesError, which Hummingbird makes an HTTPResponseError (413).
-            throw ServiceFailure.tooLarge(limits.bodyBytesMaximum)
         } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
             // What `collect(upTo:)` throws past the limit: NIO's `NIOTooManyBytesError`, not an `HTTPError`.
             throw ServiceFailure.tooLarge(limits.bodyBytesMaximum)
