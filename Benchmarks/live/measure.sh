@@ -3,12 +3,14 @@
 # package) over loopback: the node on the embedded SQLite store (durable, fsync per command) and in memory, beside
 # Hummingbird's plain-route ceiling on the same machine. Release builds. Not run by CI (it measures, it checks
 # nothing); the figures go into the README and the issue notes.
-#   CONNECTIONS   concurrent supervisors, each on its own conversation (default 8)
+#   CONNECTIONS   concurrent supervisors, each on conversations of its own (default 8)
 #   DURATION      seconds of load per run (default 20)
+#   PER_THREAD    conversations per supervisor, each used for ROTATE pairs in turn (default 120 and 100)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
 connections=${CONNECTIONS:-8}
+per_thread=${PER_THREAD:-120}
 duration=${DURATION:-20}
 .ci/setup wrk
 swift build -c release --product binoculars-server > /dev/null
@@ -27,9 +29,9 @@ run_node() {
     --directory Scenarios/monitor-stampede.yaml --tokens "$work/tokens.json" > "$work/server.log" 2>&1 &
   server_pid=$!
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/health" > /dev/null && break; sleep 0.1; done
-  python3 - "$port" "$work/tokens.json" "$connections" > "$work/pairs.txt" <<'PY'
+  python3 - "$port" "$work/tokens.json" "$connections" "$per_thread" > "$work/pairs.txt" <<'PY'
 import json, sys, urllib.request
-port, tokens, count = int(sys.argv[1]), json.load(open(sys.argv[2])), int(sys.argv[3])
+port, tokens, count, per_thread = int(sys.argv[1]), json.load(open(sys.argv[2])), int(sys.argv[3]), int(sys.argv[4])
 by_name = {entry["name"]: entry for entry in tokens}
 def call(path, body, token=None):
     request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=json.dumps(body).encode(), method="POST")
@@ -37,12 +39,15 @@ def call(path, body, token=None):
     with urllib.request.urlopen(request) as response: return json.loads(response.read())
 admin = by_name["Administrator"]["token"]
 for index in range(1, count + 1):
-    conversation = call("/api/v2/conversations/messages", {"channel": {"type": "webMessaging"}, "customerName": "Ann"})["conversationId"]
-    agent = by_name[f"agents {index}"]
-    call(f"/api/v2/conversations/messages/{conversation}/queue", {"queueId": 1}, admin)
-    participant = call(f"/api/v2/conversations/messages/{conversation}/alerts", {"userId": agent["user"]}, admin)["participant"]
-    call(f"/api/v2/conversations/messages/{conversation}/participants/{participant}/connect", {}, agent["token"])
-    print(conversation, by_name[f"floor {index}"]["token"])
+    ids = []
+    for number in range(per_thread):
+        conversation = call("/api/v2/conversations/messages", {"channel": {"type": "webMessaging"}, "customerName": "Ann"})["conversationId"]
+        agent = by_name[f"agents {(index * per_thread + number) % 40 + 1}"]
+        call(f"/api/v2/conversations/messages/{conversation}/queue", {"queueId": 1}, admin)
+        participant = call(f"/api/v2/conversations/messages/{conversation}/alerts", {"userId": agent["user"]}, admin)["participant"]
+        call(f"/api/v2/conversations/messages/{conversation}/participants/{participant}/connect", {}, agent["token"])
+        ids.append(str(conversation))
+    print(by_name[f"floor {index}"]["token"], " ".join(ids))
 PY
   echo "== node, store $store, $connections supervisors, ${duration}s"
   PAIRS="$work/pairs.txt" wrk -t "$connections" -c "$connections" -d "${duration}s" --latency -s Benchmarks/live/pairs.lua \

@@ -1,6 +1,8 @@
--- Start+stop pairs against a live node: each wrk thread drives one connection as one supervisor on one conversation
--- of its own, alternating POST …/monitor (201, reads the fencing token) and POST …/monitor/sessions/{token}/stop.
--- The conversations and tokens come from the file named by PAIRS (written by measure.sh): one "id token" per line.
+-- Start+stop pairs against a live node: each wrk thread drives one connection as one supervisor on conversations of
+-- its own, alternating POST …/monitor (201, reads the fencing token) and POST …/monitor/sessions/{token}/stop, and
+-- moving to its next conversation every ROTATE pairs, so that no conversation grows past an ordinary size (nor
+-- reaches the engine's bound on sessions per conversation). The file named by PAIRS (written by measure.sh) has one
+-- line per thread: "token id id id …".
 local threads = {}
 local counter = 0
 
@@ -13,8 +15,14 @@ end
 function init(args)
   local lines = {}
   for line in io.lines(os.getenv("PAIRS")) do table.insert(lines, line) end
-  local conversation, token = lines[index]:match("(%d+) (%S+)")
-  base = "/api/v2/conversations/messages/" .. conversation .. "/monitor"
+  conversations = {}
+  local token = nil
+  for word in lines[index]:gmatch("%S+") do
+    if token == nil then token = word else table.insert(conversations, word) end
+  end
+  rotate = tonumber(os.getenv("ROTATE") or "100")
+  current, pairs_here = 1, 0
+  base = "/api/v2/conversations/messages/" .. conversations[current] .. "/monitor"
   headers = {["Authorization"] = "Bearer " .. token, ["Content-Type"] = "application/json"}
   session = nil
   failures = 0
@@ -33,6 +41,12 @@ function response(status, headers, body)
   else
     if status ~= 200 then failures = failures + 1 end
     session = nil
+    pairs_here = pairs_here + 1
+    if pairs_here == rotate then
+      pairs_here = 0
+      current = current % #conversations + 1
+      base = "/api/v2/conversations/messages/" .. conversations[current] .. "/monitor"
+    end
   end
 end
 

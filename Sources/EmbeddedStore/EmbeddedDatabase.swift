@@ -5,11 +5,12 @@ import MonitoringEngine
 /// The durable embedded store of one live node: every aggregate as a row in one SQLite file, the rules applied through
 /// the store seam inside one SQLite transaction per command.
 ///
-/// Synchronous and not `Sendable`: the node's actor owns it and calls it from inside, so commands are applied one at a
-/// time in the actor's order, which is also the order of the `events` table.
-public final class EmbeddedDatabase {
-    /// One connection: the node writes one command at a time, and WAL lets readers of the file (a backup) run beside it.
-    let queue: DatabaseQueue
+/// Synchronous. Writes (`apply`) must come from one thread at a time — the live node's writer queue —, so commands
+/// are committed in one order, which is also the order of the `events` table; reads may come from anywhere beside
+/// them (`DatabasePool`: in WAL mode a read does not wait for a write in progress).
+public final class EmbeddedDatabase: @unchecked Sendable {
+    /// One writer connection and a pool of readers.
+    let queue: DatabasePool
     private let coding = RowCoding()
     /// Reused from command to command, as the in-memory engine reuses its own, so a command allocates no new storage.
     private var transaction: Transaction<LoadedRows>
@@ -20,7 +21,7 @@ public final class EmbeddedDatabase {
         var settings = Configuration()
         settings.journalMode = .wal
         settings.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
-        queue = try DatabaseQueue(path: path, configuration: settings)
+        queue = try DatabasePool(path: path, configuration: settings)
         try Schema.migrator.migrate(queue)
         transaction = Transaction(configuration: configuration)
     }
@@ -46,24 +47,37 @@ public final class EmbeddedDatabase {
     public func apply(
         _ command: Command, at now: Instant, alongside: (StoreTransaction, AppliedCommand) throws -> Void = { _, _ in }
     ) throws -> AppliedCommand {
+        try apply(batch: [(command, now)]) { stored, _, applied in try alongside(stored, applied) }[0]
+    }
+
+    /// Applies commands one after another in one write transaction — a group commit: one `fsync` for the batch —,
+    /// each as `apply(_:at:alongside:)` does, `alongside` told each command's place in the batch. Either every
+    /// command of the batch is committed or, if one fails or `alongside` throws, none.
+    public func apply(
+        batch: [(command: Command, instant: Instant)], alongside: (StoreTransaction, Int, AppliedCommand) throws -> Void
+    ) throws -> [AppliedCommand] {
         try queue.writeWithoutTransaction { db in
-            var applied = AppliedCommand(result: .success(.done), events: [], deliveries: [])
+            var results: [AppliedCommand] = []
+            results.reserveCapacity(batch.count)
             // IMMEDIATE takes the write lock before the plan's reads, so the rows the plan finds are still the rows
             // the locks load.
             try db.inTransaction(.immediate) {
                 let access = RowAccess(database: db, coding: coding)
-                var store = SQLiteStore(access: access)
-                let result = store.execute(command, at: now, in: &transaction)
-                if let failure = store.failure { throw failure }
                 let append = try db.cachedStatement(sql: "INSERT INTO events (instant, json) VALUES (?, ?)")
-                for record in transaction.events {
-                    try append.execute(arguments: [record.instant.nanoseconds, try coding.encoder.encode(record)])
+                for (index, entry) in batch.enumerated() {
+                    var store = SQLiteStore(access: access)
+                    let result = store.execute(entry.command, at: entry.instant, in: &transaction)
+                    if let failure = store.failure { throw failure }
+                    for record in transaction.events {
+                        try append.execute(arguments: [record.instant.nanoseconds, try coding.encoder.encode(record)])
+                    }
+                    let applied = AppliedCommand(result: result, events: transaction.events, deliveries: transaction.deliveries)
+                    try alongside(StoreTransaction(database: db), index, applied)
+                    results.append(applied)
                 }
-                applied = AppliedCommand(result: result, events: transaction.events, deliveries: transaction.deliveries)
-                try alongside(StoreTransaction(database: db), applied)
                 return .commit
             }
-            return applied
+            return results
         }
     }
 
@@ -92,7 +106,32 @@ public final class EmbeddedDatabase {
         }
     }
 
+    /// Every answer created at or after `instant`, to serve retries from memory after a restart.
+    public func answers(since instant: Instant) throws -> [(principal: String, key: String, answer: StoredAnswer)] {
+        try queue.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT principal, key, fingerprint, status, body, created_at FROM answers WHERE created_at >= ? ORDER BY created_at",
+                arguments: [instant.nanoseconds]
+            ).map { row in
+                let body: Data = row[4]
+                return (
+                    row[0], row[1],
+                    StoredAnswer(fingerprint: row[2], status: row[3], body: Array(body), createdAt: Instant(nanoseconds: row[5]))
+                )
+            }
+        }
+    }
+
     // MARK: Tokens
+
+    /// Every token hash with its subject, to check tokens from memory.
+    public func tokens() throws -> [(hash: String, subject: TokenSubject)] {
+        try queue.read { db in
+            try Row.fetchAll(db, sql: "SELECT hash, kind, subject FROM tokens").map { row in
+                (row[0], try TokenSubject(kind: row[1], subject: row[2]))
+            }
+        }
+    }
 
     /// Records the hash of a token issued for `subject`; the store sees hashes only, never a token.
     public func saveToken(hash: String, subject: TokenSubject) throws {

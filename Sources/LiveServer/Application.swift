@@ -37,6 +37,11 @@ public func buildRouter(node: Node) -> Router<NodeRequestContext> {
     return router
 }
 
+/// A node over the store `configuration` names, as an application (see below).
+public func buildApplication(configuration: NodeConfiguration, logger: Logger) throws -> some ApplicationProtocol {
+    buildApplication(node: try Node(configuration: configuration), logger: logger)
+}
+
 /// The node as an application: its router over HTTP/1.1 with WebSocket upgrade, and the lease sweeper beside it
 /// as a service of its own; both stop gracefully on SIGTERM or SIGINT (swift-service-lifecycle), the server
 /// finishing the requests in flight.

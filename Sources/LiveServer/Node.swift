@@ -15,44 +15,69 @@ public actor Node {
     /// What `/metrics` serves.
     public nonisolated let metrics = NodeMetrics()
     /// The engine over the node's aggregates: the store itself in memory; with SQLite, the mirror the views read,
-    /// applying each command after the database did and checked to agree with it.
+    /// which applies each command first and which the database must agree with when it commits the command.
     private var engine: MonitoringEngine
-    private var records: NodeRecords
-    private var audit: AuditLog
+    private var tokens: [String: Principal] = [:]
+    private var answers: IdempotencyAnswers
+    private var audit = AuditLog(capacity: 1_000_000)
     private var readModel = MonitoringReadModel()
     private let clock: NodeClock
     private var lastInstant = Instant.zero
     private var counters = NodeCounters()
+    /// With SQLite: commits the applied commands in batches, off the actor (group commit).
+    private let writer: SQLiteWriter?
+    private var log = CommitLog()
     private var retentionNanoseconds: Int64 {
         let (seconds, attoseconds) = configuration.idempotencyRetention.components
         return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }
 
-    /// A node over the store `configuration` names. With SQLite, the aggregates, the audit log, the read model and
-    /// the last instant are read back from the file, so a restart resumes every active session and lease.
+    /// A node over the store `configuration` names. With SQLite, the aggregates, the audit log, the read model, the
+    /// token hashes, the recent idempotency answers and the last instant are read back from the file, so a restart
+    /// resumes every active session and lease.
     public init(configuration: NodeConfiguration, clock: NodeClock = .system) throws {
         self.configuration = configuration
         self.clock = clock
-        self.audit = AuditLog(capacity: 1_000_000)
         self.notifications = NotificationHub()
+        var answers = IdempotencyAnswers(capacity: configuration.idempotencyCapacity)
         switch configuration.store {
         case .memory:
             engine = MonitoringEngine(configuration: configuration.engine)
-            records = .memory(tokens: [:], answers: IdempotencyAnswers(capacity: configuration.idempotencyCapacity))
+            writer = nil
         case .sqlite(let path):
             let database = try EmbeddedDatabase(path: path, configuration: configuration.engine)
             engine = MonitoringEngine(configuration: configuration.engine, store: InMemoryStore(snapshot: try database.snapshot()))
-            records = .sqlite(database, tokens: [:])
+            writer = SQLiteWriter(database: database)
             lastInstant = try database.lastInstant() ?? .zero
-            var after: Int64 = 0
-            while case let page = try database.events(after: after, limit: 10_000), let last = page.last {
-                let events = page.map(\.record)
-                audit.append(events)
-                readModel.apply(events)
-                counters.count(events)
-                after = last.sequence
+            let replayed = try Self.replayEvents(of: database)
+            (audit, readModel, counters) = (replayed.audit, replayed.readModel, replayed.counters)
+            for (hash, subject) in try database.tokens() { tokens[hash] = Principal(subject) }
+            let retention = configuration.idempotencyRetention.components
+            let cutoff = Instant(
+                nanoseconds: clock.now().nanoseconds - retention.seconds * 1_000_000_000 - retention.attoseconds / 1_000_000_000)
+            for (principal, key, answer) in try database.answers(since: cutoff) {
+                answers.store(answer, sequence: 0, principal: principal, key: key)
             }
         }
+        self.answers = answers
+    }
+
+    /// The audit log, read model and counters, rebuilt from the store's events table.
+    private static func replayEvents(of database: EmbeddedDatabase) throws -> (
+        audit: AuditLog, readModel: MonitoringReadModel, counters: NodeCounters
+    ) {
+        var audit = AuditLog(capacity: 1_000_000)
+        var readModel = MonitoringReadModel()
+        var counters = NodeCounters()
+        var after: Int64 = 0
+        while case let page = try database.events(after: after, limit: 10_000), let last = page.last {
+            let events = page.map(\.record)
+            audit.append(events)
+            readModel.apply(events)
+            counters.count(events)
+            after = last.sequence
+        }
+        return (audit, readModel, counters)
     }
 
     /// The node's instant for the next command: the clock, never going back (a clock stepped backwards, or a
@@ -66,20 +91,7 @@ public actor Node {
     // MARK: Tokens
 
     /// Who holds `token`, if anyone.
-    public func principal(forToken token: String) -> Principal? {
-        let hash = BearerToken.hash(token)
-        switch records {
-        case .memory(let tokens, _):
-            return tokens[hash]
-        case .sqlite(let database, var tokens):
-            if let known = tokens[hash] { return known }
-            guard let subject = try? database.subject(forTokenHash: hash) else { return nil }
-            let principal = Principal(subject)
-            tokens[hash] = principal
-            records = .sqlite(database, tokens: tokens)
-            return principal
-        }
-    }
+    public func principal(forToken token: String) -> Principal? { tokens[BearerToken.hash(token)] }
 
     // MARK: Directory loading
 
@@ -87,186 +99,181 @@ public actor Node {
     /// administrator, and issues a token to every user added. A node whose store already has users (a restart)
     /// loads nothing and issues nothing: the tokens handed out at the first start still hold. Stops at the first
     /// refusal, which names the command.
-    public func load(directory: [Command]) throws -> [UserToken] {
+    public func load(directory: [Command]) async throws -> [UserToken] {
         guard engine.users.isEmpty else { return [] }
         var issued: [UserToken] = []
         for command in directory {
-            var token: String?
-            if case .addUser(let user) = command { token = BearerToken.issue() }
-            let result = try apply(command, at: nextInstant()) { transaction, result in
-                if case .success = result, case .addUser(let user) = command, let token {
-                    try transaction.saveToken(BearerToken.hash(token), for: .user(user.id))
-                }
-                return nil
-            }.result
+            let now = nextInstant()
+            let result = engine.execute(command, at: now)
             if case .failure(let error) = result {
                 throw ServiceFailure(
                     status: 500, code: "directoryRefused", message: "loading the directory: \(command) was refused: \(error)")
             }
-            if case .addUser(let user) = command, let token {
-                issued.append(UserToken(user: user.id, name: user.displayName, token: token))
+            var token: IssuedToken?
+            if case .addUser(let user) = command {
+                let text = BearerToken.issue()
+                token = IssuedToken(hash: BearerToken.hash(text), principal: .user(user.id))
+                issued.append(UserToken(user: user.id, name: user.displayName, token: text))
             }
+            record(command, result, at: now, answer: nil, token: token)
         }
+        try await durable(log.applied)
         return issued
     }
 
     // MARK: Commands
 
-    /// Runs one command for a request and returns its answer, and whether it is a replay of a first answer.
-    public func perform(_ request: CommandRequest) throws -> (answer: Answer, replayed: Bool) {
+    /// Runs one command for a request and returns its answer, and whether it is a replay of a first answer. The
+    /// answer is returned only once the command is durable (with SQLite, once its batch is committed), so no
+    /// client ever sees an effect a crash could take back.
+    public func perform(_ request: CommandRequest) async throws -> (answer: Answer, replayed: Bool) {
         let now = nextInstant()
         let principalKey = request.principal.map(\.key) ?? "guest"
-        if let key = request.idempotencyKey, let stored = try records.answer(principal: principalKey, key: key) {
+        if let key = request.idempotencyKey, let (stored, sequence) = try storedAnswer(principal: principalKey, key: key) {
             guard stored.fingerprint == request.fingerprint else { return (.failure(.idempotencyKeyReused), false) }
+            try await durable(sequence)
             return (Answer(status: stored.status, body: Data(stored.body)), true)
         }
         let command: Command
         do {
             command = try request.command(engine)
         } catch let failure as ServiceFailure {
+            try await durable(log.applied)
             return (.failure(failure), false)
         } catch let error as MonitoringError {
+            try await durable(log.applied)
             return (.refusal(error), false)
         }
-        let token = request.issuesToken.map { _ in BearerToken.issue() }
-        let (_, answer) = try apply(command, at: now) { transaction, result in
-            let answer: Answer
-            switch result {
-            case .success(let outcome):
-                if let issue = request.issuesToken, let token {
-                    try transaction.saveToken(BearerToken.hash(token), for: issue.principal(for: outcome))
-                }
-                answer = request.render(outcome, transaction.engine, token)
-            case .failure(let error):
-                answer = .refusal(error)
+        let result = engine.execute(command, at: now)
+        var token: IssuedToken?
+        let answer: Answer
+        switch result {
+        case .success(let outcome):
+            var text: String?
+            if let issue = request.issuesToken {
+                let issued = BearerToken.issue()
+                token = IssuedToken(hash: BearerToken.hash(issued), principal: issue.principal(for: outcome))
+                text = issued
             }
-            if let key = request.idempotencyKey {
-                try transaction.save(
-                    StoredAnswer(fingerprint: request.fingerprint, status: answer.status, body: Array(answer.body), createdAt: now),
-                    principal: principalKey, key: key)
-            }
-            return answer
+            answer = request.render(outcome, engine, text)
+        case .failure(let error):
+            answer = .refusal(error)
         }
-        return (answer!, false)
+        let stored = request.idempotencyKey.map { key in
+            KeyedAnswer(
+                principal: principalKey, key: key,
+                answer: StoredAnswer(fingerprint: request.fingerprint, status: answer.status, body: Array(answer.body), createdAt: now))
+        }
+        let sequence = record(command, result, at: now, answer: stored, token: token)
+        try await durable(sequence)
+        return (answer, false)
     }
 
     /// Ends every session whose lease is due (M12), and forgets idempotency answers past their retention; the
     /// lease sweeper calls this on its interval.
     @discardableResult
-    public func expireLeases() throws -> Int {
+    public func expireLeases() async throws -> Int {
         let now = nextInstant()
-        try records.pruneAnswers(before: Instant(nanoseconds: now.nanoseconds - retentionNanoseconds))
-        guard case .success(.leasesExpired(let count)) = try apply(.expireLeases, at: now, then: { _, _ in nil }).result
-        else { return 0 }
+        let cutoff = Instant(nanoseconds: now.nanoseconds - retentionNanoseconds)
+        answers.prune(before: cutoff)
+        try await writer?.prune(before: cutoff)
+        let result = engine.execute(.expireLeases, at: now)
+        try await durable(record(.expireLeases, result, at: now, answer: nil, token: nil))
+        guard case .success(.leasesExpired(let count)) = result else { return 0 }
         return count
     }
 
-    /// Applies a command to the store and the engine, then `then` inside the store's transaction (an answer and a
-    /// token kept atomically with the command), then hands the events to the audit log, the read model and the
-    /// notification topics — only once the command is committed.
-    private func apply(
-        _ command: Command, at now: Instant,
-        then: (inout RecordsTransaction, Result<Outcome, MonitoringError>) throws -> Answer?
-    ) throws -> (result: Result<Outcome, MonitoringError>, answer: Answer?) {
-        var answer: Answer?
-        let result: Result<Outcome, MonitoringError>
-        switch records {
-        case .memory(var tokens, var answers):
-            records = .memory(tokens: [:], answers: IdempotencyAnswers(capacity: 0))
-            defer { records = .memory(tokens: tokens, answers: answers) }
-            result = engine.execute(command, at: now)
-            var transaction = RecordsTransaction(engine: engine, memory: (tokens, answers))
-            answer = try then(&transaction, result)
-            (tokens, answers) = transaction.memory!
-        case .sqlite(let database, _):
-            do {
-                let applied = try database.apply(command, at: now) { stored, applied in
-                    let mirrored = engine.execute(command, at: now)
-                    precondition(
-                        mirrored == applied.result && engine.events == applied.events,
-                        "the node's mirror disagrees with its database on \(command): \(mirrored) against \(applied.result)")
-                    var transaction = RecordsTransaction(engine: engine, database: stored)
-                    answer = try then(&transaction, applied.result)
-                    try stored.setLastInstant(now)
-                }
-                result = applied.result
-            } catch {
-                // The database rolled back; the mirror may have applied the command, so it is read again.
-                engine = MonitoringEngine(
-                    configuration: configuration.engine, store: InMemoryStore(snapshot: try database.snapshot()))
-                throw error
-            }
-        }
+    /// Takes the command the mirror just applied into the node's records — counters, metrics, audit log, read
+    /// model, token, answer — and into the commit log; in memory it is durable at once and its notifications go
+    /// out, with SQLite they go out when its batch commits.
+    @discardableResult
+    private func record(
+        _ command: Command, _ result: Result<Outcome, MonitoringError>, at now: Instant, answer: KeyedAnswer?,
+        token: IssuedToken?
+    ) -> UInt64 {
         let events = engine.events
+        let deliveries = engine.deliveries
         counters.count(events)
         metrics.record(events, activeSessions: counters.activeSessions)
         audit.append(events)
         readModel.apply(events)
-        notifications.publish(events: events, deliveries: engine.deliveries)
-        return (result, answer)
+        if let token { tokens[token.hash] = token.principal }
+        let sequence = log.apply()
+        if let answer { answers.store(answer.answer, sequence: sequence, principal: answer.principal, key: answer.key) }
+        guard writer != nil else {
+            log.commit(through: sequence)
+            notifications.publish(events: events, deliveries: deliveries)
+            return sequence
+        }
+        log.pending.append(
+            PendingCommand(
+                sequence: sequence, command: command, instant: now, expected: result, events: events, deliveries: deliveries,
+                answer: answer, token: token))
+        if !log.flushing {
+            log.flushing = true
+            Task { await flush() }
+        }
+        return sequence
+    }
+
+    /// Commits the pending commands in batches until none is left; the actor is free while a batch is written, so
+    /// the commands that arrive meanwhile make the next batch.
+    private func flush() async {
+        guard let writer else { return }
+        while !log.pending.isEmpty {
+            let batch = Array(log.pending.prefix(SQLiteWriter.batchMaximum))
+            log.pending.removeFirst(batch.count)
+            do {
+                try await writer.commit(batch, lastInstant: lastInstant)
+            } catch {
+                recover(from: error, writer: writer)
+                break
+            }
+            for command in batch { notifications.publish(events: command.events, deliveries: command.deliveries) }
+            log.commit(through: batch[batch.count - 1].sequence)
+        }
+        log.flushing = false
+    }
+
+    /// The store refused a batch (the disk, a corrupt row): nothing of it or after it is committed, yet the mirror
+    /// applied them. Every request waiting is answered 503, and the mirror and the records are read back from the
+    /// file; a node that cannot read its file stops.
+    private func recover(from error: any Error, writer: SQLiteWriter) {
+        log.failAll(ServiceFailure(status: 503, code: "storeUnavailable", message: "the node's store failed: \(error)"))
+        do {
+            engine = MonitoringEngine(
+                configuration: configuration.engine, store: InMemoryStore(snapshot: try writer.database.snapshot()))
+            (audit, readModel, counters) = try Self.replayEvents(of: writer.database)
+        } catch {
+            preconditionFailure("the node can read its store neither to commit nor to recover: \(error)")
+        }
+    }
+
+    /// Returns once everything applied up to `sequence` is durable.
+    private func durable(_ sequence: UInt64) async throws {
+        guard log.committed < sequence else { return }
+        try await withCheckedThrowingContinuation { continuation in log.wait(for: sequence, continuation) }
+    }
+
+    /// The first answer under a key, and the sequence of its command (0 when it was committed before this run).
+    private func storedAnswer(principal: String, key: String) throws -> (StoredAnswer, UInt64)? {
+        if let found = answers[principal, key] { return found }
+        guard let writer, let stored = try writer.database.answer(principal: principal, key: key) else { return nil }
+        return (stored, 0)
     }
 
     // MARK: Reads
 
-    /// A read of the node's state for a view, at the node's instant.
-    public func read<T: Sendable>(_ body: (NodeState) throws -> T) rethrows -> T {
-        try body(NodeState(engine: engine, readModel: readModel, audit: audit, now: nextInstant()))
+    /// A read of the node's state for a view, at the node's instant, answered once everything it may show is
+    /// durable.
+    public func read<T: Sendable>(_ body: (NodeState) throws -> T) async throws -> T {
+        let value = try body(NodeState(engine: engine, readModel: readModel, audit: audit, now: nextInstant()))
+        try await durable(log.applied)
+        return value
     }
 
     /// What `/health` and `/metrics` report.
     public var status: NodeStatus { NodeStatus(nodeID: configuration.nodeID, counters: counters) }
-}
-
-/// The node's own records beside the aggregates: token hashes and idempotency answers.
-enum NodeRecords {
-    case memory(tokens: [String: Principal], answers: IdempotencyAnswers)
-    /// In the database; `tokens` caches the hashes already looked up.
-    case sqlite(EmbeddedDatabase, tokens: [String: Principal])
-
-    func answer(principal: String, key: String) throws -> StoredAnswer? {
-        switch self {
-        case .memory(_, let answers): answers[principal, key]
-        case .sqlite(let database, _): try database.answer(principal: principal, key: key)
-        }
-    }
-
-    mutating func pruneAnswers(before cutoff: Instant) throws {
-        switch self {
-        case .memory(let tokens, var answers):
-            answers.prune(before: cutoff)
-            self = .memory(tokens: tokens, answers: answers)
-        case .sqlite(let database, _):
-            try database.pruneAnswers(before: cutoff)
-        }
-    }
-}
-
-/// What a command's `then` may write, atomically with the command: a token, an answer.
-struct RecordsTransaction {
-    /// The engine after the command, to draw the answer from.
-    let engine: MonitoringEngine
-    fileprivate var memory: (tokens: [String: Principal], answers: IdempotencyAnswers)?
-    private var database: StoreTransaction?
-
-    init(engine: MonitoringEngine, memory: (tokens: [String: Principal], answers: IdempotencyAnswers)) {
-        self.engine = engine
-        self.memory = memory
-    }
-
-    init(engine: MonitoringEngine, database: StoreTransaction) {
-        self.engine = engine
-        self.database = database
-    }
-
-    mutating func saveToken(_ hash: String, for principal: Principal) throws {
-        if let database { try database.saveToken(hash: hash, subject: principal.subject) }
-        memory?.tokens[hash] = principal
-    }
-
-    mutating func save(_ answer: StoredAnswer, principal: String, key: String) throws {
-        if let database { try database.save(answer, principal: principal, key: key) }
-        memory?.answers.store(answer, principal: principal, key: key)
-    }
 }
 
 extension Principal {
@@ -340,8 +347,9 @@ public struct CommandRequest: Sendable {
     public var render: @Sendable (Outcome, MonitoringEngine, String?) -> Answer
 }
 
-/// The answers of requests that carried an `Idempotency-Key`, per principal and key, oldest dropped first past
-/// the retention or the capacity (a retry later than that is applied again, as a new request).
+/// The answers of requests that carried an `Idempotency-Key`, per principal and key, with the sequence of the
+/// command they answered (a retry waits for it to be durable too), oldest dropped first past the retention or the
+/// capacity. With SQLite, an answer dropped here is still found in the database for the retention.
 struct IdempotencyAnswers {
     private struct Key: Hashable {
         var principal: String
@@ -349,17 +357,19 @@ struct IdempotencyAnswers {
     }
 
     let capacity: Int
-    private var answers: [Key: StoredAnswer] = [:]
+    private var answers: [Key: (answer: StoredAnswer, sequence: UInt64)] = [:]
     private var order: [(Key, Instant)] = []
     private var orderStart = 0
 
     init(capacity: Int) { self.capacity = capacity }
 
-    subscript(principal: String, key: String) -> StoredAnswer? { answers[Key(principal: principal, key: key)] }
+    subscript(principal: String, key: String) -> (StoredAnswer, UInt64)? {
+        answers[Key(principal: principal, key: key)].map { ($0.answer, $0.sequence) }
+    }
 
-    mutating func store(_ answer: StoredAnswer, principal: String, key: String) {
+    mutating func store(_ answer: StoredAnswer, sequence: UInt64, principal: String, key: String) {
         let entry = Key(principal: principal, key: key)
-        answers[entry] = answer
+        answers[entry] = (answer, sequence)
         order.append((entry, answer.createdAt))
         while answers.count > capacity, orderStart < order.count { dropOldest() }
     }

@@ -16,9 +16,12 @@ import Testing
 /// user's notification socket carries.
 @Suite("One live node over real HTTP and WebSocket")
 struct LiveTests {
-    @Test("M8 50 supervisors start on one conversation at once: exactly one succeeds, 49 get 409 naming the holder")
-    func fiftySupervisorsAtOnce() async throws {
-        let deployment = try await Deployment()
+    @Test(
+        "M8 50 supervisors start on one conversation at once: exactly one succeeds, 49 get 409 naming the holder",
+        arguments: StoreUnderTest.allCases)
+    func fiftySupervisorsAtOnce(store: StoreUnderTest) async throws {
+        let (deployment, directory) = try await store.deployment()
+        defer { directory.map { try? FileManager.default.removeItem(at: $0) } }
         try await deployment.application.test(.live) { client in
             let api = API(client: client)
             let conversation = try await api.conversationInProgress(deployment)
@@ -58,9 +61,12 @@ struct LiveTests {
         }
     }
 
-    @Test("M10 a start retried with the same Idempotency-Key, twice at once and once after, is applied once")
-    func retriedStartIsAppliedOnce() async throws {
-        let deployment = try await Deployment()
+    @Test(
+        "M10 a start retried with the same Idempotency-Key, twice at once and once after, is applied once",
+        arguments: StoreUnderTest.allCases)
+    func retriedStartIsAppliedOnce(store: StoreUnderTest) async throws {
+        let (deployment, directory) = try await store.deployment()
+        defer { directory.map { try? FileManager.default.removeItem(at: $0) } }
         try await deployment.application.test(.live) { client in
             let api = API(client: client)
             let conversation = try await api.conversationInProgress(deployment)
@@ -170,6 +176,25 @@ struct LiveTests {
             let supervisorTypes = supervisorMessages.map(\.type)
             #expect(supervisorTypes.contains("monitoringStarted") && supervisorTypes.contains("monitoringEnded"))
             #expect(supervisorTypes.contains("messageSent"), "the monitor sees what the agent sees (M15): \(supervisorTypes)")
+        }
+    }
+}
+
+/// The stores a live test runs on: memory, and SQLite with its group commit (in a temporary directory).
+enum StoreUnderTest: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case memory, sqlite
+
+    var testDescription: String { rawValue }
+
+    func deployment() async throws -> (Deployment, URL?) {
+        switch self {
+        case .memory:
+            return (try await Deployment(), nil)
+        case .sqlite:
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("binoculars-live-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let configuration = NodeConfiguration(port: 0, store: .sqlite(path: directory.appendingPathComponent("node.sqlite").path))
+            return (try await Deployment(configuration: configuration), directory)
         }
     }
 }

@@ -81,6 +81,35 @@ struct RestartTests {
     }
 }
 
+@Suite("A node stopped with SIGTERM", .serialized)
+struct ShutdownTests {
+    @Test("SIGTERM with a notification socket open: the node closes it, finishes, and exits 0 within seconds")
+    func gracefulShutdown() async throws {
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("binoculars-shutdown-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: work) }
+        let server = try await ServerProcess.start([
+            "--port", "0", "--directory", ServerProcess.root.appendingPathComponent("Scenarios/monitor-stampede.yaml").path,
+            "--tokens", work.appendingPathComponent("tokens.json").path, "--log-level", "warning",
+        ])
+        defer { server.kill() }
+        let tokens = try JSONDecoder().decode([TokenEntry].self, from: Data(contentsOf: work.appendingPathComponent("tokens.json")))
+        let agent = try #require(tokens.first { $0.name == "agents 1" })
+        let socket = try await SocketRecorder.open(
+            port: server.port, token: agent.token, topic: "v2.users.\(agent.user).conversations")
+        Foundation.kill(server.process.processIdentifier, SIGTERM)
+        var exited = false
+        for _ in 0..<100 where !exited {
+            try await Task.sleep(for: .milliseconds(100))
+            exited = !server.process.isRunning
+        }
+        #expect(exited, "the node exits within ten seconds of SIGTERM")
+        #expect(server.process.terminationStatus == 0)
+        // The node closed the socket on its way out; closing our side only collects what it carried.
+        _ = try? await socket.close()
+    }
+}
+
 private struct TokenEntry: Decodable {
     var user: Int
     var name: String
