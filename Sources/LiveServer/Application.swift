@@ -8,6 +8,8 @@ import ServiceLifecycle
 /// The node's router: the API, the notification socket, `/health` and `/openapi.json`.
 public func buildRouter(node: Node) -> Router<NodeRequestContext> {
     let router = Router(context: NodeRequestContext.self)
+    // Each request's method, path and status, at debug level (`--log-level debug`).
+    router.middlewares.add(LogRequestsMiddleware(.debug))
     router.middlewares.add(MetricsMiddleware(metrics: node.metrics))
     router.middlewares.add(FailureMiddleware())
     let routes = Routes(
