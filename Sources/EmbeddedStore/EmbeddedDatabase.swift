@@ -56,6 +56,18 @@ public final class EmbeddedDatabase: @unchecked Sendable {
     public func apply(
         batch: [(command: Command, instant: Instant)], alongside: (StoreTransaction, Int, AppliedCommand) throws -> Void
     ) throws -> [AppliedCommand] {
+        do {
+            return try applyInOneTransaction(batch, alongside: alongside)
+        } catch {
+            // Rolled back: the versions the batch wrote will be written again with other values.
+            coding.decoded.clear()
+            throw error
+        }
+    }
+
+    private func applyInOneTransaction(
+        _ batch: [(command: Command, instant: Instant)], alongside: (StoreTransaction, Int, AppliedCommand) throws -> Void
+    ) throws -> [AppliedCommand] {
         try queue.writeWithoutTransaction { db in
             var results: [AppliedCommand] = []
             results.reserveCapacity(batch.count)

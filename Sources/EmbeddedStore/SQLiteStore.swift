@@ -90,13 +90,14 @@ public struct SQLiteStore: AggregateStore {
     }
 
     public mutating func lock(conversation id: ConversationID, into transaction: inout Transaction<LoadedRows>) {
-        let row = access.loadVersioned(Conversation.self, "SELECT version, json FROM conversations WHERE id = ?", id.rawValue)
+        let row = access.loadVersioned(
+            Conversation.self, "SELECT version, json FROM conversations WHERE id = ?", id.rawValue, table: "conversations")
         loadedConversations.append(row?.version)
         transaction.conversations.hold(id, row?.value)
     }
 
     public mutating func lock(user id: UserID, into transaction: inout Transaction<LoadedRows>) {
-        let row = access.loadVersioned(User.self, "SELECT version, json FROM users WHERE id = ?", id.rawValue)
+        let row = access.loadVersioned(User.self, "SELECT version, json FROM users WHERE id = ?", id.rawValue, table: "users")
         loadedUsers.append(row?.version)
         transaction.users.hold(id, row?.value)
     }
@@ -175,11 +176,18 @@ final class RowAccess {
         }
     }
 
-    func loadVersioned<Value: Decodable>(_ type: Value.Type, _ sql: String, _ id: UInt64) -> (version: UInt64, value: Value)? {
+    /// A versioned row, decoded — or, when the row's version is the one this store last wrote or read for it, the
+    /// value kept from then, since a row never changes without its version moving on (decoding a conversation's JSON
+    /// is most of what a command costs here).
+    func loadVersioned<Value: Decodable>(_ type: Value.Type, _ sql: String, _ id: UInt64, table: String) -> (version: UInt64, value: Value)? {
         attempt(nil) { db, coding in
             guard let key = Int64(exactly: id), let row = try Row.fetchOne(db.cachedStatement(sql: sql), arguments: [key])
             else { return nil }
-            return (row[0], try coding.decoder.decode(Value.self, from: row[1] as Data))
+            let version: UInt64 = row[0]
+            if let kept: Value = coding.decoded.value(table, id, version: version) { return (version, kept) }
+            let value = try coding.decoder.decode(Value.self, from: row[1] as Data)
+            coding.decoded.keep(table, id, version: version, value)
+            return (version, value)
         }
     }
 
@@ -213,12 +221,21 @@ final class RowAccess {
                     VALUES (?, ?, ?\(String(repeating: ", ?", count: names.count))) ON CONFLICT(id) DO NOTHING
                     """
                 try db.cachedStatement(sql: sql).execute(arguments: [key, value.version, try coding.encoder.encode(value)] + extra)
+            case (let loaded?, let value?) where value.version == loaded:
+                // Unchanged (its version did not move on): nothing to encode; the check that nobody else changed it stays.
+                guard
+                    try Bool.fetchOne(
+                        db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM \(table) WHERE id = ? AND version = ?)"), arguments: [key, loaded])
+                        == true
+                else { throw EmbeddedStoreError.lostUpdate(table: table, id: id, loadedVersion: loaded) }
+                return
             case (let loaded?, let value?):
                 let sql = "UPDATE \(table) SET version = ?, json = ?\(names.map { ", \($0) = ?" }.joined()) WHERE id = ? AND version = ?"
                 try db.cachedStatement(sql: sql).execute(
                     arguments: [value.version, try coding.encoder.encode(value)] + extra + [key, loaded])
             }
             guard db.changesCount == 1 else { throw EmbeddedStoreError.lostUpdate(table: table, id: id, loadedVersion: loaded) }
+            if let value { coding.decoded.keep(table, id, version: value.version, value) } else { coding.decoded.forget(table, id) }
         }
     }
 
@@ -264,9 +281,34 @@ extension User: Versioned {}
 final class RowCoding {
     let encoder: JSONEncoder
     let decoder = JSONDecoder()
+    /// The versioned values last written or read, to skip decoding a row whose version has not moved on.
+    let decoded = DecodedRows()
 
     init() {
         encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
     }
+}
+
+/// Decoded versioned rows, by table and id, with the version they were decoded at. Valid only while this store is the
+/// one writer of its file (one node); a rolled-back transaction clears it, since the versions it wrote are given again.
+final class DecodedRows {
+    /// Past this many rows per table the table's values are all dropped, and decoded again as they are loaded.
+    static let capacity = 50_000
+
+    private var tables: [String: [UInt64: (version: UInt64, value: Any)]] = [:]
+
+    func value<Value>(_ table: String, _ id: UInt64, version: UInt64) -> Value? {
+        guard let kept = tables[table]?[id], kept.version == version else { return nil }
+        return kept.value as? Value
+    }
+
+    func keep(_ table: String, _ id: UInt64, version: UInt64, _ value: Any) {
+        if tables[table, default: [:]].count >= Self.capacity { tables[table] = [:] }
+        tables[table, default: [:]][id] = (version, value)
+    }
+
+    func forget(_ table: String, _ id: UInt64) { tables[table]?[id] = nil }
+
+    func clear() { tables = [:] }
 }
