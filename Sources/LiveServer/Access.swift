@@ -12,9 +12,7 @@ enum Access {
     }
 
     static func administrator(_ principal: Principal?, _ engine: MonitoringEngine) throws {
-        guard case .user(let user)? = principal, engine.users[user]?.isAdministrator == true else {
-            throw ServiceFailure.forbidden("only an administrator may do this")
-        }
+        guard isAdministrator(principal, engine) else { throw ServiceFailure.forbidden("only an administrator may do this") }
     }
 
     static func conversation(_ id: ConversationID, _ engine: MonitoringEngine) throws -> Conversation {

@@ -24,12 +24,13 @@ public func buildRouter(node: Node) -> Router<NodeRequestContext> {
         let status = await node.status
         return Answer.ok(
             HealthAnswer(
-                status: "ok", nodeId: status.nodeID, activeSessions: status.counters.activeSessions,
+                status: "ok", nodeId: status.nodeID, activeSessions: status.activeSessions,
                 subscriptions: node.notifications.subscriptionCount)
         ).response()
     }
     router.get("/metrics") { _, _ in
-        Response(
+        node.metrics.setActiveSessions(await node.status.activeSessions)
+        return Response(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: node.metrics.registry.emitToBuffer())))
     }

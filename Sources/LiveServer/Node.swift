@@ -23,13 +23,13 @@ public actor Node {
     private var readModel = MonitoringReadModel()
     private let clock: NodeClock
     private var lastInstant = Instant.zero
-    private var counters = NodeCounters()
     /// With SQLite: commits the applied commands in batches, off the actor (group commit).
     private let writer: SQLiteWriter?
     private var log = CommitLog()
-    private var retentionNanoseconds: Int64 {
-        let (seconds, attoseconds) = configuration.idempotencyRetention.components
-        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    private var retentionNanoseconds: Int64 { Self.nanoseconds(configuration.idempotencyRetention) }
+
+    private static func nanoseconds(_ duration: Duration) -> Int64 {
+        duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
     }
 
     /// A node over the store `configuration` names. With SQLite, the aggregates, the audit log, the read model, the
@@ -50,11 +50,9 @@ public actor Node {
             writer = SQLiteWriter(database: database)
             lastInstant = try database.lastInstant() ?? .zero
             let replayed = try Self.replayEvents(of: database)
-            (audit, readModel, counters) = (replayed.audit, replayed.readModel, replayed.counters)
+            (audit, readModel) = (replayed.audit, replayed.readModel)
             for (hash, subject) in try database.tokens() { tokens[hash] = Principal(subject) }
-            let retention = configuration.idempotencyRetention.components
-            let cutoff = Instant(
-                nanoseconds: clock.now().nanoseconds - retention.seconds * 1_000_000_000 - retention.attoseconds / 1_000_000_000)
+            let cutoff = Instant(nanoseconds: clock.now().nanoseconds - Self.nanoseconds(configuration.idempotencyRetention))
             for (principal, key, answer) in try database.answers(since: cutoff) {
                 answers.store(answer, sequence: 0, principal: principal, key: key)
             }
@@ -62,22 +60,18 @@ public actor Node {
         self.answers = answers
     }
 
-    /// The audit log, read model and counters, rebuilt from the store's events table.
-    private static func replayEvents(of database: EmbeddedDatabase) throws -> (
-        audit: AuditLog, readModel: MonitoringReadModel, counters: NodeCounters
-    ) {
+    /// The audit log and the read model, rebuilt from the store's events table.
+    private static func replayEvents(of database: EmbeddedDatabase) throws -> (audit: AuditLog, readModel: MonitoringReadModel) {
         var audit = AuditLog(capacity: 1_000_000)
         var readModel = MonitoringReadModel()
-        var counters = NodeCounters()
         var after: Int64 = 0
         while case let page = try database.events(after: after, limit: 10_000), let last = page.last {
             let events = page.map(\.record)
             audit.append(events)
             readModel.apply(events)
-            counters.count(events)
             after = last.sequence
         }
-        return (audit, readModel, counters)
+        return (audit, readModel)
     }
 
     /// The node's instant for the next command: the clock, never going back (a clock stepped backwards, or a
@@ -193,8 +187,7 @@ public actor Node {
     ) -> UInt64 {
         let events = engine.events
         let deliveries = engine.deliveries
-        counters.count(events)
-        metrics.record(events, activeSessions: counters.activeSessions)
+        metrics.record(events)
         audit.append(events)
         readModel.apply(events)
         if let token { tokens[token.hash] = token.principal }
@@ -243,7 +236,7 @@ public actor Node {
         do {
             engine = MonitoringEngine(
                 configuration: configuration.engine, store: InMemoryStore(snapshot: try writer.database.snapshot()))
-            (audit, readModel, counters) = try Self.replayEvents(of: writer.database)
+            (audit, readModel) = try Self.replayEvents(of: writer.database)
         } catch {
             preconditionFailure("the node can read its store neither to commit nor to recover: \(error)")
         }
@@ -272,8 +265,13 @@ public actor Node {
         return value
     }
 
-    /// What `/health` and `/metrics` report.
-    public var status: NodeStatus { NodeStatus(nodeID: configuration.nodeID, counters: counters) }
+    /// What `/health` reports and `/metrics` gauges. Sessions are counted from the users' panels when asked (a
+    /// scrape), not kept beside them on every command.
+    public var status: NodeStatus {
+        NodeStatus(
+            nodeID: configuration.nodeID,
+            activeSessions: engine.users.values.reduce(0) { $0 + $1.monitoringSessions.count })
+    }
 }
 
 extension Principal {

@@ -38,7 +38,7 @@ public final class NodeMetrics: Sendable {
     }
 
     /// The monitoring events of one command.
-    func record(_ events: [EventRecord], activeSessions active: Int) {
+    func record(_ events: [EventRecord]) {
         for record in events {
             switch record.event {
             case .monitoringStarted:
@@ -61,8 +61,10 @@ public final class NodeMetrics: Sendable {
                 break
             }
         }
-        activeSessions.set(Int64(active))
     }
+
+    /// The sessions active now, counted when `/metrics` is scraped.
+    func setActiveSessions(_ count: Int) { activeSessions.set(Int64(count)) }
 }
 
 /// Times every request into the node's latency histograms.

@@ -12,12 +12,23 @@ public final class NotificationHub: Sendable {
     /// The notifications one subscription has not yet sent.
     public static let bufferLimit = 10_000
 
-    private struct Subscriber {
-        var topics: Set<String>
-        var continuation: AsyncStream<Data>.Continuation
+    /// The open subscriptions, and who is subscribed to each topic: a delivery finds its sockets by its topic,
+    /// not by asking every socket.
+    private struct Subscriptions {
+        var streams: [UInt64: AsyncStream<Data>.Continuation] = [:]
+        var topicsOf: [UInt64: Set<String>] = [:]
+        var subscribersOf: [String: Set<UInt64>] = [:]
+
+        mutating func remove(_ id: UInt64) -> AsyncStream<Data>.Continuation? {
+            for topic in topicsOf.removeValue(forKey: id) ?? [] {
+                subscribersOf[topic]?.remove(id)
+                if subscribersOf[topic]?.isEmpty == true { subscribersOf[topic] = nil }
+            }
+            return streams.removeValue(forKey: id)
+        }
     }
 
-    private let subscribers = Mutex<[UInt64: Subscriber]>([:])
+    private let subscriptions = Mutex(Subscriptions())
     private let nextID = Atomic<UInt64>(1)
 
     public init() {}
@@ -45,38 +56,43 @@ public final class NotificationHub: Sendable {
         let id = nextID.wrappingAdd(1, ordering: .relaxed).oldValue
         let (stream, continuation) = AsyncStream.makeStream(
             of: Data.self, bufferingPolicy: .bufferingOldest(Self.bufferLimit))
-        subscribers.withLock { $0[id] = Subscriber(topics: [], continuation: continuation) }
+        subscriptions.withLock {
+            $0.streams[id] = continuation
+            $0.topicsOf[id] = []
+        }
         continuation.onTermination = { [weak self] _ in self?.cancel(id) }
         return (id, stream)
     }
 
     public func subscribe(_ id: UInt64, to topics: Set<String>) {
-        subscribers.withLock { $0[id]?.topics.formUnion(topics) }
+        subscriptions.withLock { subscriptions in
+            guard subscriptions.streams[id] != nil else { return }
+            subscriptions.topicsOf[id, default: []].formUnion(topics)
+            for topic in topics { subscriptions.subscribersOf[topic, default: []].insert(id) }
+        }
     }
 
     public func cancel(_ id: UInt64) {
-        let removed = subscribers.withLock { $0.removeValue(forKey: id) }
-        removed?.continuation.finish()
+        let removed = subscriptions.withLock { $0.remove(id) }
+        removed?.finish()
     }
 
     /// How many sockets are subscribed now.
-    public var subscriptionCount: Int { subscribers.withLock { $0.count } }
+    public var subscriptionCount: Int { subscriptions.withLock { $0.streams.count } }
 
     /// Sends each delivery to the sockets subscribed to its recipient's topic, as
     /// `{"topicName": …, "eventBody": <the event record>}`, in the order of the deliveries.
     func publish(events: [EventRecord], deliveries: [Delivery]) {
         guard !deliveries.isEmpty else { return }
         var overflowed: [UInt64] = []
-        subscribers.withLock { subscribers in
-            guard !subscribers.isEmpty else { return }
+        subscriptions.withLock { subscriptions in
+            guard !subscriptions.subscribersOf.isEmpty else { return }
             for delivery in deliveries {
                 let topic = Self.topic(of: delivery.recipient)
-                var encoded: Data?
-                for (id, subscriber) in subscribers where subscriber.topics.contains(topic) {
-                    let message =
-                        encoded ?? WireJSON.encode(Notification(topicName: topic, eventBody: events[delivery.eventIndex]))
-                    encoded = message
-                    if case .dropped = subscriber.continuation.yield(message) { overflowed.append(id) }
+                guard let subscribers = subscriptions.subscribersOf[topic] else { continue }
+                let message = WireJSON.encode(Notification(topicName: topic, eventBody: events[delivery.eventIndex]))
+                for id in subscribers {
+                    if case .dropped = subscriptions.streams[id]?.yield(message) { overflowed.append(id) }
                 }
             }
         }

@@ -29,10 +29,13 @@ public enum BearerToken {
     }
 
     /// The hash a node stores and looks tokens up by: SHA-256, lowercase hex.
-    public static func hash(_ token: String) -> String {
-        SHA256.hash(data: Data(token.utf8)).map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
-    }
+    public static func hash(_ token: String) -> String { hexadecimal(SHA256.hash(data: Data(token.utf8))) }
+}
+
+/// A digest as lowercase hexadecimal, two digits a byte.
+func hexadecimal(_ digest: some Sequence<UInt8>) -> String {
+    digest.map { byte in
+        let hex = String(byte, radix: 16)
+        return byte < 16 ? "0" + hex : hex
+    }.joined()
 }

@@ -121,7 +121,7 @@ struct RequestReader {
         var hasher = SHA256()
         hasher.update(data: Data("\(request.method) \(request.uri.path)\n".utf8))
         hasher.update(data: body)
-        return hasher.finalize().map { String($0, radix: 16) }.joined()
+        return hexadecimal(hasher.finalize())
     }
 
     /// A new entity's id from a body: positive, as the path ids that later name it must be (`id`); 400 for 0.

@@ -50,6 +50,23 @@ struct Routes {
         }
     }
 
+    /// A command on a conversation by whoever `make` lets do it, with a JSON body of type `Body`: `make` checks the
+    /// principal against the engine's current state and builds the command.
+    func conversationCommand<Body: Decodable & Sendable>(
+        _ body: Body.Type,
+        _ make: @escaping @Sendable (Principal, ConversationID, Body, MonitoringEngine) throws -> Command
+    ) -> Handler {
+        { request, context in
+            let principal = try await reader.principal(request)
+            let conversation = try reader.id("conversationId", context, as: ConversationID.self)
+            let data = try await reader.body(request)
+            let decoded = try reader.decode(Body.self, from: data)
+            return try await apply(request, principal: principal, body: data) { engine in
+                try make(principal, conversation, decoded, engine)
+            }
+        }
+    }
+
     /// A directory command by an administrator.
     func administratorCommand<Body: Decodable & Sendable>(
         _ body: Body.Type, issuesToken: (@Sendable (Body) -> CommandRequest.TokenIssue)? = nil,
@@ -170,30 +187,22 @@ extension Routes {
                     return .ok(CreatedConversationAnswer(conversationId: id, customerToken: token), status: 201)
                 })
         }
-        router.post(RouterPath(base + "/queue")) { request, context in
-            let principal = try await reader.principal(request)
-            let conversation = try reader.id("conversationId", context, as: ConversationID.self)
-            let data = try await reader.body(request)
-            let queue = try reader.decode(EnqueueBody.self, from: data).queueId
-            return try await apply(request, principal: principal, body: data) { engine in
+        router.post(
+            RouterPath(base + "/queue"),
+            use: conversationCommand(EnqueueBody.self) { principal, conversation, body, engine in
                 try Access.administrator(principal, engine)
-                return .enqueue(conversation, queue)
-            }
-        }
+                return .enqueue(conversation, body.queueId)
+            })
         // Routing offers the conversation to an agent; a connected agent adds a second one (conference, consult).
-        router.post(RouterPath(base + "/alerts")) { request, context in
-            let principal = try await reader.principal(request)
-            let conversation = try reader.id("conversationId", context, as: ConversationID.self)
-            let data = try await reader.body(request)
-            let agent = try reader.decode(AlertBody.self, from: data).userId
-            return try await apply(request, principal: principal, body: data) { engine in
+        router.post(
+            RouterPath(base + "/alerts"),
+            use: conversationCommand(AlertBody.self) { principal, conversation, body, engine in
                 let found = try Access.conversation(conversation, engine)
                 guard Access.isAdministrator(principal, engine) || Access.isConnectedAgent(principal, of: found) else {
                     throw ServiceFailure.forbidden("only routing (an administrator) or a connected agent may alert an agent")
                 }
-                return .alertAgent(conversation, agent)
-            }
-        }
+                return .alertAgent(conversation, body.userId)
+            })
         router.post(
             RouterPath(base + "/participants/{participantId}/connect"),
             use: participantCommand(Empty.self) { conversation, participant, _ in .connectAgent(conversation, participant) })
@@ -232,11 +241,9 @@ extension Routes {
             use: participantCommand(WrapUpBody.self) { conversation, participant, body in
                 .wrapUp(conversation, participant, code: try reader.bounded(body.code, "code"))
             })
-        router.post(RouterPath(base + "/end")) { request, context in
-            let principal = try await reader.principal(request)
-            let conversation = try reader.id("conversationId", context, as: ConversationID.self)
-            let data = try await reader.body(request)
-            return try await apply(request, principal: principal, body: data) { engine in
+        router.post(
+            RouterPath(base + "/end"),
+            use: conversationCommand(Empty.self) { principal, conversation, _, engine in
                 let found = try Access.conversation(conversation, engine)
                 guard
                     principal == .customer(conversation) || Access.isConnectedAgent(principal, of: found)
@@ -245,19 +252,15 @@ extension Routes {
                     throw ServiceFailure.forbidden("only the customer, a connected agent or an administrator may end \(conversation)")
                 }
                 return .endConversation(conversation)
-            }
-        }
-        router.post(RouterPath(base + "/abandon")) { request, context in
-            let principal = try await reader.principal(request)
-            let conversation = try reader.id("conversationId", context, as: ConversationID.self)
-            let data = try await reader.body(request)
-            return try await apply(request, principal: principal, body: data) { _ in
+            })
+        router.post(
+            RouterPath(base + "/abandon"),
+            use: conversationCommand(Empty.self) { principal, conversation, _, _ in
                 guard principal == .customer(conversation) else {
                     throw ServiceFailure.forbidden("only the customer of \(conversation) may abandon it")
                 }
                 return .abandon(conversation)
-            }
-        }
+            })
         router.get(
             RouterPath(base + "/participants/{participantId}"),
             use: view { principal, state, context, _ in
