@@ -27,15 +27,28 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         .target(
             name: "MonitoringEngine",
             dependencies: [.product(name: "HeapModule", package: "swift-collections")]
         ),
+        // What the database stores share: JSON rows with versions, and the decoded rows kept by version.
+        .target(name: "StoredRows", dependencies: ["MonitoringEngine"]),
         .target(
             name: "EmbeddedStore",
-            dependencies: ["MonitoringEngine", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["MonitoringEngine", "StoredRows", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        // The store several live nodes share: PostgreSQL.
+        .target(
+            name: "SharedStore",
+            dependencies: [
+                "MonitoringEngine",
+                "StoredRows",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .target(
             name: "Simulation",
@@ -69,6 +82,8 @@ let package = Package(
             dependencies: [
                 "MonitoringEngine",
                 "EmbeddedStore",
+                "SharedStore",
+                "StoredRows",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -112,7 +127,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EmbeddedStoreTests",
-            dependencies: ["EmbeddedStore", "MonitoringEngine", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["EmbeddedStore", "StoredRows", "MonitoringEngine", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
             name: "SimulationTests",

@@ -27,7 +27,11 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "The node's name in logs and metrics.")
     var nodeID = "node-1"
 
-    @Option(help: "Where aggregates live: memory (lost at exit) or sqlite:PATH (durable).")
+    @Option(
+        help: """
+            Where aggregates live: memory (lost at exit), sqlite:PATH (durable, one node) or postgres:URL (durable, \
+            shared by several nodes; URL is postgres://user[:password]@host[:port]/database).
+            """)
     var store = "memory"
 
     @Option(help: "A scenario file whose population (users, roles, queues) is loaded at the first start.")
@@ -49,8 +53,8 @@ struct Serve: AsyncParsableCommand {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
         guard leaseSeconds > 0 else { throw ValidationError("--lease-seconds must be positive") }
         guard sweepMilliseconds > 0 else { throw ValidationError("--sweep-milliseconds must be positive") }
-        guard store == "memory" || store.hasPrefix("sqlite:") else {
-            throw ValidationError("--store must be memory or sqlite:PATH, not \(store)")
+        guard store == "memory" || store.hasPrefix("sqlite:") || store.hasPrefix("postgres:") else {
+            throw ValidationError("--store must be memory, sqlite:PATH or postgres:URL, not \(store)")
         }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level \(logLevel) is not a level") }
         if tokens != nil && directory == nil { throw ValidationError("--tokens needs --directory") }
@@ -61,11 +65,11 @@ struct Serve: AsyncParsableCommand {
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         let configuration = NodeConfiguration(
             host: host, port: port, nodeID: nodeID,
-            store: store == "memory" ? .memory : .sqlite(path: String(store.dropFirst("sqlite:".count))),
+            store: storeChoice,
             engine: EngineConfiguration(
                 leaseDuration: .seconds(leaseSeconds), renewalInterval: .seconds(max(1, leaseSeconds / 3))),
             leaseSweepInterval: .milliseconds(sweepMilliseconds))
-        let node = try Node(configuration: configuration)
+        let node = try await Node.open(configuration: configuration)
         if let directory {
             let commands = try Self.directoryCommands(from: directory)
             let issued = try await node.load(directory: commands)
@@ -82,6 +86,13 @@ struct Serve: AsyncParsableCommand {
                 Data("binoculars serve: \(configuration.nodeID) listening on http://\(configuration.host):\(port)\n".utf8))
         }
         try await application.runService()
+        await node.close()
+    }
+
+    var storeChoice: NodeConfiguration.StoreChoice {
+        if store.hasPrefix("sqlite:") { return .sqlite(path: String(store.dropFirst("sqlite:".count))) }
+        if store.hasPrefix("postgres:") { return .postgres(url: String(store.dropFirst("postgres:".count))) }
+        return .memory
     }
 
     /// The population of a scenario file as directory commands, with an administrator added (the audit log's

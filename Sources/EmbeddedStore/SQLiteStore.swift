@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import MonitoringEngine
+import StoredRows
 
 /// The rules' store seam over the SQLite rows of one write transaction: planning reads are queries on the columns kept
 /// beside the JSON rows, locks load rows, and the commit writes them back with a version check.
@@ -267,48 +268,4 @@ final class RowAccess {
             }
         }
     }
-}
-
-/// An aggregate whose row carries a version, which moves on with every change the rules make.
-protocol Versioned {
-    var version: UInt64 { get }
-}
-
-extension Conversation: Versioned {}
-extension User: Versioned {}
-
-/// The JSON coders of one database, made once: Foundation's, with sorted keys so that equal aggregates are equal bytes.
-final class RowCoding {
-    let encoder: JSONEncoder
-    let decoder = JSONDecoder()
-    /// The versioned values last written or read, to skip decoding a row whose version has not moved on.
-    let decoded = DecodedRows()
-
-    init() {
-        encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-    }
-}
-
-/// Decoded versioned rows, by table and id, with the version they were decoded at. Valid only while this store is the
-/// one writer of its file (one node); a rolled-back transaction clears it, since the versions it wrote are given again.
-final class DecodedRows {
-    /// Past this many rows per table the table's values are all dropped, and decoded again as they are loaded.
-    static let capacity = 50_000
-
-    private var tables: [String: [UInt64: (version: UInt64, value: Any)]] = [:]
-
-    func value<Value>(_ table: String, _ id: UInt64, version: UInt64) -> Value? {
-        guard let kept = tables[table]?[id], kept.version == version else { return nil }
-        return kept.value as? Value
-    }
-
-    func keep(_ table: String, _ id: UInt64, version: UInt64, _ value: Any) {
-        if tables[table, default: [:]].count >= Self.capacity { tables[table] = [:] }
-        tables[table, default: [:]][id] = (version, value)
-    }
-
-    func forget(_ table: String, _ id: UInt64) { tables[table]?[id] = nil }
-
-    func clear() { tables = [:] }
 }

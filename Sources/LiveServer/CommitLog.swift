@@ -1,6 +1,7 @@
 import EmbeddedStore
 import Foundation
 import MonitoringEngine
+import StoredRows
 
 /// A command the node's mirror applied, waiting for its batch to be committed to SQLite.
 struct PendingCommand: Sendable {

@@ -1,6 +1,8 @@
 import EmbeddedStore
 import Foundation
 import MonitoringEngine
+import SharedStore
+import StoredRows
 
 /// One live node: the engine and everything a command's answer depends on, behind one actor so that commands are
 /// applied one at a time, in the order the node's store commits them.
@@ -16,19 +18,22 @@ public actor Node {
     public nonisolated let metrics = NodeMetrics()
     /// The engine over the node's aggregates: the store itself in memory; with SQLite, the mirror the views read,
     /// which applies each command first and which the database must agree with when it commits the command.
-    private var engine: MonitoringEngine
-    private var tokens: [String: Principal] = [:]
+    var engine: MonitoringEngine
+    var tokens: [String: Principal] = [:]
     private var answers: IdempotencyAnswers
-    private var audit = AuditLog(capacity: 1_000_000)
-    private var readModel = MonitoringReadModel()
-    private let clock: NodeClock
-    private var lastInstant = Instant.zero
+    var audit = AuditLog(capacity: 1_000_000)
+    var readModel = MonitoringReadModel()
+    let clock: NodeClock
+    var lastInstant = Instant.zero
     /// With SQLite: commits the applied commands in batches, off the actor (group commit).
     private let writer: SQLiteWriter?
     private var log = CommitLog()
-    private var retentionNanoseconds: Int64 { Self.nanoseconds(configuration.idempotencyRetention) }
+    /// With PostgreSQL: the shared database, and how this node follows its outbox (`Node+Shared.swift`).
+    let shared: SharedDatabase?
+    var following: OutboxFollowing?
+    var retentionNanoseconds: Int64 { Self.nanoseconds(configuration.idempotencyRetention) }
 
-    private static func nanoseconds(_ duration: Duration) -> Int64 {
+    static func nanoseconds(_ duration: Duration) -> Int64 {
         duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
     }
 
@@ -36,12 +41,24 @@ public actor Node {
     /// token hashes, the recent idempotency answers and the last instant are read back from the file, so a restart
     /// resumes every active session and lease.
     public init(configuration: NodeConfiguration, clock: NodeClock = .system) throws {
+        try self.init(configuration: configuration, clock: clock, shared: nil)
+    }
+
+    init(configuration: NodeConfiguration, clock: NodeClock, shared: SharedDatabase?) throws {
         self.configuration = configuration
+        self.shared = shared
         self.clock = clock
         self.notifications = NotificationHub()
         var answers = IdempotencyAnswers(capacity: configuration.idempotencyCapacity)
         switch configuration.store {
         case .memory:
+            engine = MonitoringEngine(configuration: configuration.engine)
+            writer = nil
+        case .postgres:
+            guard shared != nil else {
+                throw ServiceFailure(status: 500, code: "storeUnavailable", message: "a node on PostgreSQL is opened with Node.open")
+            }
+            // The mirror starts empty and is filled from the outbox before the node serves (`Node.open`).
             engine = MonitoringEngine(configuration: configuration.engine)
             writer = nil
         case .sqlite(let path):
@@ -77,7 +94,7 @@ public actor Node {
     /// The node's instant for the next command: the clock, never going back (a clock stepped backwards, or a
     /// restart on a machine whose clock is behind, holds the node at its last instant until the clock catches up,
     /// so leases and timelines stay ordered).
-    private func nextInstant() -> Instant {
+    func nextInstant() -> Instant {
         lastInstant = max(lastInstant, clock.now())
         return lastInstant
     }
@@ -85,7 +102,14 @@ public actor Node {
     // MARK: Tokens
 
     /// Who holds `token`, if anyone.
-    public func principal(forToken token: String) -> Principal? { tokens[BearerToken.hash(token)] }
+    /// Who holds `token`, if anyone. With PostgreSQL a token another node issued is looked up there once.
+    public func principal(forToken token: String) async -> Principal? {
+        let hash = BearerToken.hash(token)
+        if let known = tokens[hash] { return known }
+        guard let shared, let subject = try? await shared.subject(forTokenHash: hash) else { return nil }
+        tokens[hash] = Principal(subject)
+        return tokens[hash]
+    }
 
     // MARK: Directory loading
 
@@ -94,6 +118,7 @@ public actor Node {
     /// loads nothing and issues nothing: the tokens handed out at the first start still hold. Stops at the first
     /// refusal, which names the command.
     public func load(directory: [Command]) async throws -> [UserToken] {
+        if let shared { return try await loadShared(directory: directory, into: shared) }
         guard engine.users.isEmpty else { return [] }
         var issued: [UserToken] = []
         for command in directory {
@@ -121,6 +146,7 @@ public actor Node {
     /// answer is returned only once the command is durable (with SQLite, once its batch is committed), so no
     /// client ever sees an effect a crash could take back.
     public func perform(_ request: CommandRequest) async throws -> (answer: Answer, replayed: Bool) {
+        if let shared { return try await performShared(request, on: shared) }
         let now = nextInstant()
         let principalKey = request.principal.map(\.key) ?? "guest"
         if let key = request.idempotencyKey, let (stored, sequence) = try storedAnswer(principal: principalKey, key: key) {
@@ -149,7 +175,7 @@ public actor Node {
                 token = IssuedToken(hash: BearerToken.hash(issued), principal: issue.principal(for: outcome))
                 text = issued
             }
-            answer = request.render(outcome, engine, text)
+            answer = request.render(outcome, text)
         case .failure(let error):
             answer = .refusal(error)
         }
@@ -167,6 +193,7 @@ public actor Node {
     /// lease sweeper calls this on its interval.
     @discardableResult
     public func expireLeases() async throws -> Int {
+        if let shared { return try await expireLeasesShared(on: shared) }
         let now = nextInstant()
         let cutoff = Instant(nanoseconds: now.nanoseconds - retentionNanoseconds)
         answers.prune(before: cutoff)
@@ -260,6 +287,7 @@ public actor Node {
     /// A read of the node's state for a view, at the node's instant, answered once everything it may show is
     /// durable.
     public func read<T: Sendable>(_ body: (NodeState) throws -> T) async throws -> T {
+        if shared != nil { return try body(NodeState(engine: engine, readModel: readModel, audit: audit, now: nextInstant())) }
         let value = try body(NodeState(engine: engine, readModel: readModel, audit: audit, now: nextInstant()))
         try await durable(log.applied)
         return value
@@ -341,8 +369,8 @@ public struct CommandRequest: Sendable {
     /// `ServiceFailure` (403, 404) or a `MonitoringError` to refuse.
     public var command: @Sendable (MonitoringEngine) throws -> Command
     public var issuesToken: TokenIssue?
-    /// The success answer, from the outcome, the engine after the command, and an issued token.
-    public var render: @Sendable (Outcome, MonitoringEngine, String?) -> Answer
+    /// The success answer, from the outcome and an issued token.
+    public var render: @Sendable (Outcome, String?) -> Answer
 }
 
 /// The answers of requests that carried an `Idempotency-Key`, per principal and key, with the sequence of the

@@ -9,6 +9,9 @@ public struct NodeConfiguration: Sendable {
         case memory
         /// A SQLite file on local disk: every committed command survives a crash of the process.
         case sqlite(path: String)
+        /// A PostgreSQL database that several nodes share (`postgres://user@host:port/database`): each command is one
+        /// transaction there, and every node's views follow the database's outbox.
+        case postgres(url: String)
     }
 
     public var host: String
@@ -24,6 +27,11 @@ public struct NodeConfiguration: Sendable {
     /// How long an idempotency key's answer is kept, and how many are kept at most.
     public var idempotencyRetention: Duration
     public var idempotencyCapacity: Int
+    /// With PostgreSQL: how many connections (each on a worker thread) the node opens at most for commands.
+    public var databaseConnections: Int = 8
+    /// With PostgreSQL: how long a command's answer waits for this node's views to show it (read-your-writes on the
+    /// node that ran it); past it the answer goes out all the same.
+    public var viewWaitMaximum: Duration = .seconds(2)
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, nodeID: String = "node-1", store: StoreChoice = .memory,

@@ -9,6 +9,8 @@ public final class NodeMetrics: Sendable {
     public let registry = PrometheusCollectorRegistry()
     private let granted: Counter
     private let activeSessions: Gauge
+    private let staleness: DurationHistogram
+    private let outboxApplied: Gauge
 
     /// Request latency buckets, in seconds: from half a millisecond to five seconds.
     static let latencyBuckets: [Duration] = [
@@ -25,6 +27,21 @@ public final class NodeMetrics: Sendable {
             descriptor: MetricNameDescriptor(
                 namespace: "binoculars", metricName: "monitor_sessions_active", unitName: "count",
                 helpText: "Monitoring sessions active now."))
+        staleness = registry.makeDurationHistogram(
+            descriptor: MetricNameDescriptor(
+                namespace: "binoculars", metricName: "view_staleness", unitName: "seconds",
+                helpText: "From a command's commit instant (the database's clock) to this node's views showing it (M26)."),
+            buckets: Self.latencyBuckets)
+        outboxApplied = registry.makeGauge(
+            descriptor: MetricNameDescriptor(
+                namespace: "binoculars", metricName: "outbox_sequence_applied", unitName: "count",
+                helpText: "The last outbox sequence number this node's views have applied."))
+    }
+
+    /// One outbox entry applied to this node's views, `lag` after it committed (M26).
+    func viewApplied(sequence: Int64, lag: Duration) {
+        staleness.record(max(lag, .zero))
+        outboxApplied.set(sequence)
     }
 
     /// One finished request: its route as the router matched it (`unmatched` for none), method and status.

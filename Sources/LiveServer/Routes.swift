@@ -15,7 +15,7 @@ struct Routes {
     func apply(
         _ request: Request, principal: Principal?, body: Data, issuesToken: CommandRequest.TokenIssue? = nil,
         command: @escaping @Sendable (MonitoringEngine) throws -> Command,
-        render: @escaping @Sendable (Outcome, MonitoringEngine, String?) -> Answer = { outcome, _, _ in .ok(outcome) }
+        render: @escaping @Sendable (Outcome, String?) -> Answer = { outcome, _ in .ok(outcome) }
     ) async throws -> Response {
         let key = try reader.idempotencyKey(request)
         // A guest has no identity to scope a key by: the key alone names the retry, and its answer holds the new
@@ -70,7 +70,7 @@ struct Routes {
     /// A directory command by an administrator.
     func administratorCommand<Body: Decodable & Sendable>(
         _ body: Body.Type, issuesToken: (@Sendable (Body) -> CommandRequest.TokenIssue)? = nil,
-        render: (@Sendable (Body, Outcome, MonitoringEngine, String?) -> Answer)? = nil,
+        render: (@Sendable (Body, Outcome, String?) -> Answer)? = nil,
         _ make: @escaping @Sendable (NodeRequestContext, Body) throws -> Command
     ) -> Handler {
         { request, context in
@@ -84,8 +84,8 @@ struct Routes {
                     try Access.administrator(principal, engine)
                     return command
                 },
-                render: { outcome, engine, token in
-                    render?(decoded, outcome, engine, token) ?? .ok(outcome)
+                render: { outcome, token in
+                    render?(decoded, outcome, token) ?? .ok(outcome)
                 })
         }
     }
@@ -152,7 +152,7 @@ extension Routes {
             return try await apply(
                 request, principal: .user(supervisor), body: data,
                 command: { _ in .startMonitoring(conversation, supervisor: supervisor, agent: agent, via: entryPoint) },
-                render: { outcome, _, _ in
+                render: { outcome, _ in
                     switch outcome {
                     case .monitoringStarted(let session):
                         .ok(SessionAnswer(session, resumed: false, renewEvery: renewEvery), status: 201)
@@ -182,7 +182,7 @@ extension Routes {
             return try await apply(
                 request, principal: nil, body: data, issuesToken: .customerOfNewConversation,
                 command: { _ in .createConversation(body.channel, context) },
-                render: { outcome, _, token in
+                render: { outcome, token in
                     guard case .conversationCreated(let id) = outcome, let token else { return .ok(outcome) }
                     return .ok(CreatedConversationAnswer(conversationId: id, customerToken: token), status: 201)
                 })
@@ -311,7 +311,7 @@ extension Routes {
             "/api/v2/users",
             use: administratorCommand(
                 UserBody.self, issuesToken: { .newUser($0.id) },
-                render: { body, outcome, _, token in
+                render: { body, outcome, token in
                     guard let token else { return .ok(outcome) }
                     return .ok(CreatedUserAnswer(userId: body.id, token: token), status: 201)
                 }

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import MonitoringEngine
+import StoredRows
 import Testing
 
 @testable import EmbeddedStore

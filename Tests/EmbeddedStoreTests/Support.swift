@@ -1,6 +1,7 @@
 import EmbeddedStore
 import Foundation
 import MonitoringEngine
+import StoredRows
 import Testing
 
 /// A database file in a fresh temporary directory of its own, so that runs never share a file; `remove()` deletes it.

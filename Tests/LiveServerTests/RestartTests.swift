@@ -110,18 +110,19 @@ struct ShutdownTests {
     }
 }
 
-private struct TokenEntry: Decodable {
+struct TokenEntry: Decodable, Sendable {
     var user: Int
     var name: String
     var token: String
 }
 
 /// A small HTTP client for a node on loopback.
-private struct Client: Sendable {
+struct Client: Sendable {
     struct Reply {
         var status: Int
         var body: Data
         var json: [String: Any] { (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] ?? [:] }
+        var array: [[String: Any]] { (try? JSONSerialization.jsonObject(with: body)) as? [[String: Any]] ?? [] }
         var text: String { String(decoding: body, as: UTF8.self) }
     }
 

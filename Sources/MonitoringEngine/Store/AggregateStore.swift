@@ -40,6 +40,11 @@ public protocol AggregateStore {
     mutating func lock(queue id: QueueID, into transaction: inout Transaction<Holdings>)
     mutating func lock(role id: RoleID, into transaction: inout Transaction<Holdings>)
 
+    /// The instant the rule runs at, asked once every row is locked: `planned` (the command's instant) by default. A
+    /// store whose clock is the database's reads it here, after the locks, so that a command applied after another on
+    /// the same rows is never applied at an earlier instant (docs/shared-store.md); it never goes before `planned`.
+    mutating func instantOnceLocked(planned: Instant) -> Instant
+
     // MARK: Commit
 
     /// Writes back every aggregate of the transaction (the rule's changes and a lease it found due are kept
@@ -48,6 +53,8 @@ public protocol AggregateStore {
 }
 
 extension AggregateStore {
+    public mutating func instantOnceLocked(planned: Instant) -> Instant { planned }
+
     /// Applies one command at `now`: plan, lock, apply the rule, commit. The events and deliveries are in
     /// `transaction` until the next command; the transaction's storage is reused from command to command.
     public mutating func execute(_ command: Command, at now: Instant, in transaction: inout Transaction<Holdings>)
@@ -56,6 +63,7 @@ extension AggregateStore {
         transaction.reset(now: now)
         transaction.changesRoles = command.changesRoles
         lockFootprint(of: command, at: now, into: &transaction)
+        transaction.outbox.now = max(now, instantOnceLocked(planned: now))
         let result = transaction.apply(command)
         commit(&transaction)
         return result

@@ -137,6 +137,29 @@ public struct InMemoryStore: AggregateStore, Sendable {
         roleHolders[role, default: []].insert(user)
     }
 
+    // MARK: Installing rows another writer committed
+
+    /// Installs rows another writer committed, keeping the indexes: a versioned aggregate (conversation, user) replaces
+    /// the mirror's only when its version is newer, so rows read in any order never take the mirror back; queues and
+    /// roles, unversioned and changed only by the directory's own commands, replace what is held. Conversations and
+    /// users are never deleted by the rules, so nothing is removed.
+    public mutating func install(_ rows: ReplicatedRows) {
+        for conversation in rows.conversations where (conversations[conversation.id]?.version ?? 0) < conversation.version {
+            if let session = conversation.activeSession {
+                leaseDeadlines.insert(LeaseDeadline(deadline: session.leaseExpiresAt, session: session.id))
+            }
+            lastConversationID = max(lastConversationID, conversation.id.rawValue)
+            tables.conversations.put(conversation)
+        }
+        for user in rows.users where (users[user.id]?.version ?? 0) < user.version {
+            for role in users[user.id]?.roles ?? [] { roleHolders.modifyValue(forKey: role) { _ = $0.remove(user.id) } }
+            for role in user.roles { insertHolder(user.id, of: role) }
+            tables.users[user.id] = user
+        }
+        for queue in rows.queues { tables.queues[queue.id] = queue }
+        for role in rows.roles { tables.roles[role.id] = role }
+    }
+
     // MARK: Loading a snapshot
 
     /// A store holding the aggregates of `snapshot`, with its indexes rebuilt: the holders of each role and the lease

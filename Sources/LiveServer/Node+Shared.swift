@@ -1,0 +1,238 @@
+import Foundation
+import Logging
+import MonitoringEngine
+import PostgresNIO
+import SharedStore
+import StoredRows
+
+// A node on a PostgreSQL database that other nodes share (docs/shared-store.md). The database is the store: each
+// command is one transaction there (`SharedDatabase.apply`), run at the database's clock, its answer committed under
+// its idempotency key with it. The node's engine is a mirror for its views and for the checks of who may do what,
+// kept current from the outbox: every node, the one that ran a command included, learns of it there, installs the
+// rows it changed, feeds its events to the read model and the audit log, and notifies its own sockets.
+
+extension Node {
+    /// A node over the store `configuration` names, ready to serve: with PostgreSQL, connected, the schema migrated,
+    /// and the mirror caught up with the outbox.
+    public static func open(configuration: NodeConfiguration, clock: NodeClock = .system) async throws -> Node {
+        guard case .postgres(let url) = configuration.store else { return try Node(configuration: configuration, clock: clock) }
+        let location = try DatabaseLocation(url: url)
+        let shared = try await SharedDatabase(
+            location: location, nodeID: configuration.nodeID, configuration: configuration.engine,
+            connections: configuration.databaseConnections)
+        let node = try Node(configuration: configuration, clock: clock, shared: shared)
+        try await node.startFollowing(location)
+        return node
+    }
+
+    /// Reads the outbox to its end, then keeps following it: woken by `NOTIFY`, and every `pollInterval` whatever
+    /// happens (a notification is lost when the listening connection is).
+    func startFollowing(_ location: DatabaseLocation) async throws {
+        let following = OutboxFollowing(reader: OutboxReader(location: location))
+        self.following = following
+        var tokens: [String: Principal] = [:]
+        for (hash, subject) in try await shared?.tokens() ?? [] { tokens[hash] = Principal(subject) }
+        self.tokens.merge(tokens) { old, _ in old }
+        while try await readOutbox(publishing: false) {}
+        following.tasks.append(Task { [weak self] in await self?.follow() })
+        following.tasks.append(Task { await OutboxReader.listen(location) { following.wake.yield() } })
+    }
+
+    /// The follower's loop: one read of the outbox per wake or poll interval.
+    private func follow() async {
+        guard let following else { return }
+        var wakes = following.wakes.makeAsyncIterator()
+        while !Task.isCancelled {
+            do {
+                while try await readOutbox(publishing: true) {}
+            } catch {
+                // The database is away (restarting): read again at the next wake.
+            }
+            // Whichever comes first: a notification, or the poll interval.
+            let poll = Task { [wake = following.wake] in
+                try? await Task.sleep(for: OutboxFollowing.pollInterval)
+                wake.yield()
+            }
+            _ = await wakes.next()
+            poll.cancel()
+        }
+    }
+
+    /// One read of the outbox applied to the mirror, the read model and the audit log, and published to this
+    /// node's sockets; returns whether a full page came (read again at once).
+    @discardableResult
+    func readOutbox(publishing: Bool) async throws -> Bool {
+        guard let following else { return false }
+        // One read at a time: a second caller waits for the read in flight rather than reading the same entries.
+        while following.reading { await following.readDone() }
+        following.reading = true
+        defer { following.finishRead() }
+        let (batch, cursor) = try await following.reader.read(after: following.cursor)
+        engine.install(batch.rows)
+        for entry in batch.entries {
+            audit.append(entry.events)
+            readModel.apply(entry.events)
+            // History read at start is not staleness of a view anyone was shown; from then on every entry's lag is.
+            guard publishing else { continue }
+            notifications.publish(events: entry.events, deliveries: entry.deliveries)
+            metrics.viewApplied(
+                sequence: entry.sequence, lag: .nanoseconds(batch.databaseNow.nanoseconds - entry.instant.nanoseconds))
+        }
+        following.cursor = cursor
+        return batch.more
+    }
+
+    /// Returns once this node's views show the outbox up to `sequence`, or after `viewWaitMaximum`.
+    func viewsShow(_ sequence: Int64) async {
+        guard let following else { return }
+        let deadline = ContinuousClock.now + configuration.viewWaitMaximum
+        while following.cursor.sequence < sequence, ContinuousClock.now < deadline {
+            following.wake.yield()
+            try? await Task.sleep(for: .milliseconds(2))
+        }
+    }
+
+    /// Brings the mirror up to everything committed before now: for a check that found nothing (a conversation
+    /// created on another node a moment ago).
+    func catchUp() async throws {
+        guard let following else { return }
+        await viewsShow(try await following.reader.head())
+    }
+
+    // MARK: Commands
+
+    func performShared(_ request: CommandRequest, on shared: SharedDatabase) async throws -> (answer: Answer, replayed: Bool) {
+        let command: Command
+        do {
+            command = try buildCommand(request)
+        } catch {
+            // The mirror may not know yet what another node just created: look again once caught up.
+            try await catchUp()
+            do {
+                command = try buildCommand(request)
+            } catch let failure as ServiceFailure {
+                return (.failure(failure), false)
+            } catch let error as MonitoringError {
+                return (.refusal(error), false)
+            }
+        }
+        let principalKey = request.principal.map(\.key) ?? "guest"
+        let issue = request.issuesToken
+        let render = request.render
+        let sharedCommand = SharedCommand(
+            command: command, idempotency: request.idempotencyKey.map { (principalKey, $0, request.fingerprint) }
+        ) { result in
+            switch result {
+            case .success(let outcome):
+                guard let issue else {
+                    let answer = render(outcome, nil)
+                    return SharedAnswer(status: answer.status, body: Array(answer.body), token: nil)
+                }
+                let text = BearerToken.issue()
+                let answer = render(outcome, text)
+                return SharedAnswer(
+                    status: answer.status, body: Array(answer.body),
+                    token: (BearerToken.hash(text), issue.principal(for: outcome).subject))
+            case .failure(let error):
+                let answer = Answer.refusal(error)
+                return SharedAnswer(status: answer.status, body: Array(answer.body), token: nil)
+            }
+        }
+        switch try await applyShared(sharedCommand, on: shared) {
+        case .replayed(let stored):
+            guard stored.fingerprint == request.fingerprint else { return (.failure(.idempotencyKeyReused), false) }
+            return (Answer(status: stored.status, body: Data(stored.body)), true)
+        case .applied(let applied, let status, let body, let sequence, _):
+            metrics.record(applied.events)
+            if let sequence { await viewsShow(sequence) }
+            return (Answer(status: status, body: Data(body)), false)
+        }
+    }
+
+    private func buildCommand(_ request: CommandRequest) throws -> Command { try request.command(engine) }
+
+    /// The database's answer, or 503 when it cannot give one: it is away (restarting), or refused the command for
+    /// contention past the retry budget. Either is safe to retry with the same idempotency key.
+    private func applyShared(_ command: SharedCommand, on shared: SharedDatabase) async throws -> SharedApplied {
+        do {
+            return try await shared.apply(command)
+        } catch {
+            throw ServiceFailure(status: 503, code: "storeUnavailable", message: "the shared store did not commit the command: \(error)")
+        }
+    }
+
+    func expireLeasesShared(on shared: SharedDatabase) async throws -> Int {
+        let cutoff = Instant(nanoseconds: nextInstant().nanoseconds - retentionNanoseconds)
+        try await shared.pruneAnswers(before: cutoff)
+        let sweep = SharedCommand(command: .expireLeases, idempotency: nil) { _ in SharedAnswer(status: 200, body: [], token: nil) }
+        guard case .applied(let applied, _, _, _, _) = try await applyShared(sweep, on: shared),
+            case .success(.leasesExpired(let count)) = applied.result
+        else { return 0 }
+        metrics.record(applied.events)
+        return count
+    }
+
+    /// The directory, loaded by the first node of a deployment to find the database without users.
+    func loadShared(directory: [Command], into shared: SharedDatabase) async throws -> [UserToken] {
+        guard try await !shared.hasUsers() else { return [] }
+        var issued: [UserToken] = []
+        for command in directory {
+            var text: String?
+            if case .addUser = command { text = BearerToken.issue() }
+            let token = text
+            let load = SharedCommand(command: command, idempotency: nil) { result in
+                guard case .success = result, case .addUser(let user) = command, let token else {
+                    return SharedAnswer(status: 200, body: [], token: nil)
+                }
+                return SharedAnswer(status: 201, body: [], token: (BearerToken.hash(token), .user(user.id)))
+            }
+            guard case .applied(let applied, _, _, let sequence, _) = try await shared.apply(load) else { continue }
+            if case .failure(let error) = applied.result {
+                throw ServiceFailure(
+                    status: 500, code: "directoryRefused", message: "loading the directory: \(command) was refused: \(error)")
+            }
+            if case .addUser(let user) = command, let token {
+                tokens[BearerToken.hash(token)] = .user(user.id)
+                issued.append(UserToken(user: user.id, name: user.displayName, token: token))
+            }
+            if let sequence, command == directory.last { await viewsShow(sequence) }
+        }
+        return issued
+    }
+
+    /// Stops following the outbox and closes the database's connections.
+    public func close() {
+        following?.tasks.forEach { $0.cancel() }
+        following?.reader.shutdown()
+        shared?.shutdown()
+    }
+}
+
+/// How a node follows the shared outbox: its reader and cursor, the wake-ups, the tasks.
+final class OutboxFollowing: @unchecked Sendable {
+    /// How often the outbox is read when no notification comes.
+    static let pollInterval: Duration = .milliseconds(250)
+
+    let reader: OutboxReader
+    /// Changed only on the node's actor.
+    var cursor = OutboxCursor()
+    var reading = false
+    var readWaiters: [CheckedContinuation<Void, Never>] = []
+    var tasks: [Task<Void, Never>] = []
+    let wakes: AsyncStream<Void>
+    let wake: AsyncStream<Void>.Continuation
+
+    init(reader: OutboxReader) {
+        self.reader = reader
+        (wakes, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    func readDone() async { await withCheckedContinuation { readWaiters.append($0) } }
+
+    func finishRead() {
+        reading = false
+        let waiters = readWaiters
+        readWaiters = []
+        for waiter in waiters { waiter.resume() }
+    }
+}

@@ -1,0 +1,269 @@
+import Foundation
+import Logging
+import MonitoringEngine
+import PostgresNIO
+import StoredRows
+
+/// The PostgreSQL database several live nodes share: every aggregate as a row, each command one transaction.
+///
+/// A command's transaction (`apply`): `BEGIN` (READ COMMITTED); the transaction's id is taken at once, so that an
+/// outbox sequence number it draws later is always drawn by a transaction with an id (what `OutboxReader` relies on
+/// to tell a gap that will fill from one that never will); the idempotency key's advisory lock and stored answer;
+/// the store seam's four steps through `PostgresStore` (plan, `SELECT … FOR UPDATE` in the lock order, the rule at the
+/// database's clock, versioned writes); the command's events in one outbox row, with the ids of every aggregate it
+/// locked; the answer under its key and the token it issued; `NOTIFY`; `COMMIT`. A serialization failure, a deadlock
+/// or a stale plan rolls back and runs the command again from the plan, a bounded number of times.
+public final class SharedDatabase: Sendable {
+    /// The channel every node listens on; a notification only wakes the outbox readers, which read the table.
+    public static let channel = "binoculars_outbox"
+    /// How many times a command is tried when the database refuses it for contention.
+    public static let attemptsMaximum = 8
+
+    public let location: DatabaseLocation
+    public let nodeID: String
+    let configuration: EngineConfiguration
+    let pool: WorkerPool
+
+    /// Connects (`connections` at most, each on a worker thread of its own) and migrates the schema.
+    public init(
+        location: DatabaseLocation, nodeID: String, configuration: EngineConfiguration, connections: Int = 8,
+        logger: Logger = Logger(label: "binoculars.postgres")
+    ) async throws {
+        self.location = location
+        self.nodeID = nodeID
+        self.configuration = configuration
+        pool = WorkerPool(location: location, size: connections, logger: logger)
+        do {
+            _ = try await pool.run { try SharedSchema.migrate($0) }
+        } catch {
+            pool.shutdown()
+            throw error
+        }
+    }
+
+    deinit { pool.shutdown() }
+
+    /// Closes the connections once the commands already queued are done.
+    public func shutdown() { pool.shutdown() }
+
+    /// The database's clock, in nanoseconds since the Unix epoch.
+    static func databaseClock(_ connection: BlockingConnection) throws -> Instant {
+        let rows = try connection.query("SELECT (extract(epoch FROM clock_timestamp()) * 1000000000)::bigint").rows
+        return Instant(nanoseconds: try rows.first?.decode(Int64.self) ?? 0)
+    }
+
+    // MARK: Commands
+
+    /// Applies one command in one transaction and returns what it did, or the answer stored under its key.
+    public func apply(_ request: SharedCommand) async throws -> SharedApplied {
+        let configuration = self.configuration
+        let nodeID = self.nodeID
+        return try await pool.run { connection in
+            let state = connection.state(configuration)
+            var attempt = 0
+            while true {
+                attempt += 1
+                do {
+                    return try Self.applyOnce(request, on: connection, state: state, nodeID: nodeID)
+                } catch let error where Self.isContention(error) {
+                    _ = try? connection.query("ROLLBACK")
+                    state.coding.decoded.clear()
+                    guard attempt < Self.attemptsMaximum else {
+                        throw SharedStoreError.contended(attempts: attempt, lastState: Self.sqlState(of: error) ?? "plan")
+                    }
+                    // Back off a little, growing, so contenders interleave instead of colliding again at once.
+                    usleep(UInt32.random(in: 0...(200 << min(attempt, 6))))
+                } catch {
+                    _ = try? connection.query("ROLLBACK")
+                    state.coding.decoded.clear()
+                    throw error
+                }
+            }
+        }
+    }
+
+    private static func applyOnce(
+        _ request: SharedCommand, on connection: BlockingConnection, state: ConnectionState, nodeID: String
+    ) throws -> SharedApplied {
+        try connection.query("BEGIN")
+        let start = try connection.query("SELECT pg_current_xact_id()::text, (extract(epoch FROM clock_timestamp()) * 1000000000)::bigint")
+        guard let first = start.rows.first else { throw SharedStoreError.stalePlan("the database answered no clock") }
+        let planned = Instant(nanoseconds: try first.decode((String, Int64).self).1)
+        if let key = request.idempotency {
+            // One transaction at a time per key, on every node: a retry racing its first attempt waits, then replays.
+            try connection.query("SELECT pg_advisory_xact_lock(hashtextextended(\(key.principal + "\u{0}" + key.key), 0))")
+            let rows = try connection.query(
+                "SELECT fingerprint, status, body, created_at FROM answers WHERE principal = \(key.principal) AND key = \(key.key)"
+            ).rows
+            if let row = rows.first {
+                let (fingerprint, status, body, created) = try row.decode((String, Int, Data, Int64).self)
+                try connection.query("ROLLBACK")
+                return .replayed(
+                    StoredAnswer(fingerprint: fingerprint, status: status, body: Array(body), createdAt: Instant(nanoseconds: created)))
+            }
+        }
+        let access = SharedRowAccess(connection: connection, coding: state.coding)
+        var store = PostgresStore(access: access)
+        let result = store.execute(request.command, at: planned, in: &state.transaction)
+        if let failure = store.failure { throw failure }
+        let transaction = state.transaction
+        let applied = AppliedCommand(result: result, events: transaction.events, deliveries: transaction.deliveries)
+        var sequence: Int64?
+        if case .success = result, true {
+            sequence = try appendToOutbox(applied, transaction, on: connection, coding: state.coding, nodeID: nodeID)
+        } else if !transaction.events.isEmpty {
+            sequence = try appendToOutbox(applied, transaction, on: connection, coding: state.coding, nodeID: nodeID)
+        }
+        let answer = request.answer(result)
+        if let token = answer.token {
+            let (kind, subject) = try token.subject.row
+            try connection.query("INSERT INTO tokens (hash, kind, subject) VALUES (\(token.hash), \(kind), \(subject))")
+        }
+        if let key = request.idempotency {
+            try connection.query(
+                """
+                INSERT INTO answers (principal, key, fingerprint, status, body, created_at)
+                VALUES (\(key.principal), \(key.key), \(key.fingerprint), \(answer.status), \(Data(answer.body)), \(transaction.now.nanoseconds))
+                """)
+        }
+        try connection.query("COMMIT")
+        return .applied(applied, status: answer.status, body: answer.body, sequence: sequence, instant: transaction.now)
+    }
+
+    /// The command's outbox row: its events and deliveries, and the ids of everything it locked (what a node reads
+    /// back into its mirror), then a notification, sent when the transaction commits.
+    private static func appendToOutbox(
+        _ applied: AppliedCommand, _ transaction: Transaction<LoadedRows>, on connection: BlockingConnection, coding: RowCoding,
+        nodeID: String
+    ) throws -> Int64 {
+        let events = try coding.encoder.encode(applied.events)
+        let deliveries = try coding.encoder.encode(applied.deliveries)
+        let conversations = try transaction.conversations.ids.map { try PostgresStore.key($0.rawValue) }
+        let users = try transaction.users.ids.map { try PostgresStore.key($0.rawValue) }
+        let queues = try transaction.queues.ids.map { try PostgresStore.key($0.rawValue) }
+        let roles = try transaction.roles.ids.map { try PostgresStore.key($0.rawValue) }
+        let rows = try connection.query(
+            """
+            INSERT INTO outbox (instant, node, events, deliveries, conversations, users, queues, roles)
+            VALUES (\(transaction.now.nanoseconds), \(nodeID), \(events), \(deliveries), \(conversations), \(users), \(queues), \(roles))
+            RETURNING sequence
+            """
+        ).rows
+        try connection.query("SELECT pg_notify(\(channel), '')")
+        return try rows.first?.decode(Int64.self) ?? 0
+    }
+
+    static func sqlState(of error: any Error) -> String? {
+        (error as? PSQLError)?.serverInfo?[.sqlState]
+    }
+
+    /// Refusals that running the command again may get past: serialization failure, deadlock, a stale plan.
+    static func isContention(_ error: any Error) -> Bool {
+        if case SharedStoreError.stalePlan = error { return true }
+        return ["40001", "40P01"].contains(sqlState(of: error))
+    }
+
+    // MARK: Tokens and answers
+
+    /// Whom the token with this hash was issued for, or nil.
+    public func subject(forTokenHash hash: String) async throws -> TokenSubject? {
+        try await pool.run { connection in
+            guard let row = try connection.query("SELECT kind, subject FROM tokens WHERE hash = \(hash)").rows.first else { return nil }
+            let (kind, subject) = try row.decode((String, Int64).self)
+            return try TokenSubject(kind: kind, subject: subject)
+        }
+    }
+
+    /// Every token hash with its subject, to check tokens from memory.
+    public func tokens() async throws -> [(hash: String, subject: TokenSubject)] {
+        try await pool.run { connection in
+            try connection.query("SELECT hash, kind, subject FROM tokens").rows.map { row in
+                let (hash, kind, subject) = try row.decode((String, String, Int64).self)
+                return (hash, try TokenSubject(kind: kind, subject: subject))
+            }
+        }
+    }
+
+    /// Forgets the answers created before `instant`.
+    public func pruneAnswers(before instant: Instant) async throws {
+        try await pool.run { connection in try connection.query("DELETE FROM answers WHERE created_at < \(instant.nanoseconds)") }
+    }
+
+    /// Whether the directory holds any user: a deployment's directory is loaded once, by the first node to start.
+    public func hasUsers() async throws -> Bool {
+        try await pool.run { connection in try connection.query("SELECT 1 FROM users LIMIT 1").rows.first != nil }
+    }
+}
+
+/// One command for the shared database, with what commits beside it.
+public struct SharedCommand: Sendable {
+    public var command: Command
+    /// The request's idempotency key, under its principal, and the fingerprint of its content.
+    public var idempotency: (principal: String, key: String, fingerprint: String)?
+    /// The answer to the command's result, drawn inside the transaction so that it commits under the key with it,
+    /// and the token it issues (whose hash commits with it too).
+    public var answer: @Sendable (Result<Outcome, MonitoringError>) -> SharedAnswer
+
+    public init(
+        command: Command, idempotency: (principal: String, key: String, fingerprint: String)?,
+        answer: @escaping @Sendable (Result<Outcome, MonitoringError>) -> SharedAnswer
+    ) {
+        self.command = command
+        self.idempotency = idempotency
+        self.answer = answer
+    }
+}
+
+public struct SharedAnswer: Sendable {
+    public var status: Int
+    public var body: [UInt8]
+    public var token: (hash: String, subject: TokenSubject)?
+
+    public init(status: Int, body: [UInt8], token: (hash: String, subject: TokenSubject)?) {
+        self.status = status
+        self.body = body
+        self.token = token
+    }
+}
+
+/// What a command did in the shared database: applied (with its answer, its outbox sequence if it wrote one, and
+/// the instant it ran at), or answered before under its idempotency key.
+public enum SharedApplied: Sendable {
+    case applied(AppliedCommand, status: Int, body: [UInt8], sequence: Int64?, instant: Instant)
+    case replayed(StoredAnswer)
+}
+
+/// What a worker keeps from command to command: the coders with their decoded rows, and the transaction's storage.
+final class ConnectionState {
+    let coding = RowCoding()
+    var transaction: Transaction<LoadedRows>
+
+    init(_ configuration: EngineConfiguration) { transaction = Transaction(configuration: configuration) }
+}
+
+extension BlockingConnection {
+    func state(_ configuration: EngineConfiguration) -> ConnectionState {
+        if let state = attachment as? ConnectionState { return state }
+        let state = ConnectionState(configuration)
+        attachment = state
+        return state
+    }
+}
+
+extension TokenSubject {
+    var row: (kind: String, subject: Int64) {
+        get throws {
+            switch self {
+            case .user(let user): ("user", try PostgresStore.key(user.rawValue))
+            case .customer(let conversation): ("customer", try PostgresStore.key(conversation.rawValue))
+            }
+        }
+    }
+
+    init(kind: String, subject: Int64) throws {
+        guard let id = UInt64(exactly: subject), kind == "user" || kind == "customer" else {
+            throw SharedStoreError.badLocation("a token row the store did not write: \(kind) \(subject)")
+        }
+        self = kind == "user" ? .user(UserID(id)) : .customer(ConversationID(id))
+    }
+}
