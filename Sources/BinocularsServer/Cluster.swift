@@ -127,7 +127,7 @@ final class ClusterSupervisor: @unchecked Sendable {
             }
             Self.say("ready")
             while true {
-                switch nextEvent(until: .distantFuture) {
+                switch nextEvent(until: nil) {
                 case .exited(let node, let code, let signaled):
                     waitForStderr(of: node)
                     return stopAll(status: 1, reason: "node-\(node) \(Self.describe(code, signaled)) unexpectedly", keep: keep)
@@ -241,10 +241,16 @@ final class ClusterSupervisor: @unchecked Sendable {
         }
     }
 
-    private func nextEvent(until deadline: Date) -> Event? {
+    /// The next event, or nil past `deadline` (none: wait as long as it takes).
+    private func nextEvent(until deadline: Date?) -> Event? {
         condition.withLock {
             while events.isEmpty {
-                if !condition.wait(until: deadline) { return nil }
+                if let deadline {
+                    if !condition.wait(until: deadline) { return nil }
+                } else {
+                    // Not wait(until: .distantFuture), which traps converting it to a timespec.
+                    condition.wait()
+                }
             }
             return events.removeFirst()
         }
