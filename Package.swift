@@ -94,10 +94,13 @@ let package = Package(
             ],
             resources: [.copy("openapi.json")]
         ),
+        // A private PostgreSQL server under a temporary directory, for tests and `binoculars-server cluster`.
+        .target(name: "LocalPostgres"),
         .executableTarget(
             name: "BinocularsServer",
             dependencies: [
                 "LiveServer",
+                "LocalPostgres",
                 "MonitoringEngine",
                 "Scenario",
                 "Simulation",
@@ -117,6 +120,10 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
             ]
+        ),
+        .testTarget(
+            name: "LocalPostgresTests",
+            dependencies: ["LocalPostgres"]
         ),
         .testTarget(
             name: "MonitoringEngineTests",

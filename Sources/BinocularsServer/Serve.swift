@@ -7,10 +7,9 @@ import Scenario
 import Simulation
 
 /// `binoculars-server` (also reached as `binoculars serve`): one live node over HTTP and WebSocket.
-@main
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "binoculars serve",
+        commandName: "serve",
         abstract: "Run the monitoring engine as a live service on one node.",
         discussion: """
             The API is described at /openapi.json; notifications come over a WebSocket at /api/v2/notifications.
