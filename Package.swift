@@ -111,6 +111,7 @@ let package = Package(
             name: "LiveServerTests",
             dependencies: [
                 "LiveServer",
+                "LocalPostgres",
                 "MonitoringEngine",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -124,6 +125,15 @@ let package = Package(
         .testTarget(
             name: "LocalPostgresTests",
             dependencies: ["LocalPostgres"]
+        ),
+        .testTarget(
+            name: "SharedStoreTests",
+            dependencies: [
+                "SharedStore",
+                "LocalPostgres",
+                "MonitoringEngine",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "MonitoringEngineTests",

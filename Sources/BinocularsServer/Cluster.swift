@@ -36,6 +36,9 @@ struct Cluster: ParsableCommand {
     @Option(help: "The nodes' log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
 
+    @Option(help: "The most database connections each node opens for commands.")
+    var databaseConnections = 8
+
     @Option(help: "A directory under which PostgreSQL's directory is made, and kept (default: a temporary one).")
     var data: String?
 
@@ -46,6 +49,7 @@ struct Cluster: ParsableCommand {
         guard (1...16).contains(nodes) else { throw ValidationError("--nodes must be from 1 to 16") }
         guard leaseSeconds > 0 else { throw ValidationError("--lease-seconds must be positive") }
         guard sweepMilliseconds > 0 else { throw ValidationError("--sweep-milliseconds must be positive") }
+        guard (1...256).contains(databaseConnections) else { throw ValidationError("--database-connections must be from 1 to 256") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level \(logLevel) is not a level") }
         if tokens != nil && directory == nil { throw ValidationError("--tokens needs --directory") }
     }
@@ -56,7 +60,7 @@ struct Cluster: ParsableCommand {
             nodes: nodes,
             common: [
                 "--lease-seconds", "\(leaseSeconds)", "--sweep-milliseconds", "\(sweepMilliseconds)", "--log-level",
-                logLevel,
+                logLevel, "--database-connections", "\(databaseConnections)",
             ],
             first: (directory.map { ["--directory", $0] } ?? []) + (tokens.map { ["--tokens", $0] } ?? []),
             data: data.map { URL(fileURLWithPath: $0) }, keep: keep || data != nil)

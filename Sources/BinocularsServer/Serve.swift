@@ -48,10 +48,14 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
 
+    @Option(help: "With postgres:URL, the most connections (each on a worker thread) the node opens for commands.")
+    var databaseConnections = 8
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
         guard leaseSeconds > 0 else { throw ValidationError("--lease-seconds must be positive") }
         guard sweepMilliseconds > 0 else { throw ValidationError("--sweep-milliseconds must be positive") }
+        guard (1...256).contains(databaseConnections) else { throw ValidationError("--database-connections must be from 1 to 256") }
         guard store == "memory" || store.hasPrefix("sqlite:") || store.hasPrefix("postgres:") else {
             throw ValidationError("--store must be memory, sqlite:PATH or postgres:URL, not \(store)")
         }
@@ -62,12 +66,14 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         var logger = Logger(label: "binoculars.\(nodeID)")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
-        let configuration = NodeConfiguration(
+        var settings = NodeConfiguration(
             host: host, port: port, nodeID: nodeID,
             store: storeChoice,
             engine: EngineConfiguration(
                 leaseDuration: .seconds(leaseSeconds), renewalInterval: .seconds(max(1, leaseSeconds / 3))),
             leaseSweepInterval: .milliseconds(sweepMilliseconds))
+        settings.databaseConnections = databaseConnections
+        let configuration = settings
         let node = try await Node.open(configuration: configuration)
         if let directory {
             let commands = try Self.directoryCommands(from: directory)

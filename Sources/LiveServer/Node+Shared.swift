@@ -47,10 +47,12 @@ extension Node {
                 while try await readOutbox(publishing: true) {}
             } catch {
                 // The database is away (restarting): read again at the next wake.
+                logger.warning("reading the outbox failed", metadata: ["error": "\(String(reflecting: error))"])
             }
             // Whichever comes first: a notification, or the poll interval.
             let poll = Task { [wake = following.wake] in
-                try? await Task.sleep(for: OutboxFollowing.pollInterval)
+                // Cancelled when a notification came first: then it must not wake the next wait.
+                guard (try? await Task.sleep(for: OutboxFollowing.pollInterval)) != nil else { return }
                 wake.yield()
             }
             _ = await wakes.next()
@@ -64,7 +66,7 @@ extension Node {
     func readOutbox(publishing: Bool) async throws -> Bool {
         guard let following else { return false }
         // One read at a time: a second caller waits for the read in flight rather than reading the same entries.
-        while following.reading { await following.readDone() }
+        while following.reading { await withCheckedContinuation { following.readWaiters.append($0) } }
         following.reading = true
         defer { following.finishRead() }
         let (batch, cursor) = try await following.reader.read(after: following.cursor)
@@ -79,24 +81,33 @@ extension Node {
                 sequence: entry.sequence, lag: .nanoseconds(batch.databaseNow.nanoseconds - entry.instant.nanoseconds))
         }
         following.cursor = cursor
+        following.resume(through: cursor.sequence)
+        following.clockOffset = batch.databaseNow.nanoseconds - clock.now().nanoseconds
         return batch.more
     }
 
     /// Returns once this node's views show the outbox up to `sequence`, or after `viewWaitMaximum`.
     func viewsShow(_ sequence: Int64) async {
-        guard let following else { return }
-        let deadline = ContinuousClock.now + configuration.viewWaitMaximum
-        while following.cursor.sequence < sequence, ContinuousClock.now < deadline {
-            following.wake.yield()
-            try? await Task.sleep(for: .milliseconds(2))
+        guard let following, following.cursor.sequence < sequence else { return }
+        following.wake.yield()
+        let id = following.nextWaiter()
+        let limit = configuration.viewWaitMaximum
+        let timeout = Task { [weak self] in
+            try? await Task.sleep(for: limit)
+            await self?.stopWaiting(id)
         }
+        await withCheckedContinuation { following.wait(id, for: sequence, $0) }
+        timeout.cancel()
     }
 
-    /// Brings the mirror up to everything committed before now: for a check that found nothing (a conversation
-    /// created on another node a moment ago).
-    func catchUp() async throws {
-        guard let following else { return }
-        await viewsShow(try await following.reader.head())
+    /// A request's wait for the views is over (its time is up), if it still waits. On the actor, like every other
+    /// change of the follower's state.
+    private func stopWaiting(_ id: Int) { following?.resume(id) }
+
+    /// Best effort: a database that cannot say its head leaves the mirror as it is, and the check answers from it.
+    func catchUp() async {
+        guard let following, let head = try? await following.reader.head() else { return }
+        await viewsShow(head)
     }
 
     // MARK: Commands
@@ -107,7 +118,7 @@ extension Node {
             command = try buildCommand(request)
         } catch {
             // The mirror may not know yet what another node just created: look again once caught up.
-            try await catchUp()
+            await catchUp()
             do {
                 command = try buildCommand(request)
             } catch let failure as ServiceFailure {
@@ -149,6 +160,8 @@ extension Node {
         }
     }
 
+    private var logger: Logger { Logger(label: "binoculars.\(configuration.nodeID)") }
+
     private func buildCommand(_ request: CommandRequest) throws -> Command { try request.command(engine) }
 
     /// The database's answer, or 503 when it cannot give one: it is away (restarting), or refused the command for
@@ -157,13 +170,17 @@ extension Node {
         do {
             return try await shared.apply(command)
         } catch {
-            throw ServiceFailure(status: 503, code: "storeUnavailable", message: "the shared store did not commit the command: \(error)")
+            // PostgreSQL's own message stays in the node's log; the client learns the class of failure and to retry.
+            let state = (error as? PSQLError)?.serverInfo?[.sqlState].map { " (SQLSTATE \($0))" } ?? ""
+            logger.warning("the shared store did not commit a command", metadata: ["error": "\(String(reflecting: error))"])
+            throw ServiceFailure(
+                status: 503, code: "storeUnavailable",
+                message: "the shared store did not commit the command\(state); retry with the same Idempotency-Key")
         }
     }
 
     func expireLeasesShared(on shared: SharedDatabase) async throws -> Int {
-        let cutoff = Instant(nanoseconds: nextInstant().nanoseconds - retentionNanoseconds)
-        try await shared.pruneAnswers(before: cutoff)
+        try await shared.pruneAnswers(olderThan: retentionNanoseconds)
         let sweep = SharedCommand(command: .expireLeases, idempotency: nil) { _ in SharedAnswer(status: 200, body: [], token: nil) }
         guard case .applied(let applied, _, _, _, _) = try await applyShared(sweep, on: shared),
             case .success(.leasesExpired(let count)) = applied.result
@@ -208,7 +225,8 @@ extension Node {
     }
 }
 
-/// How a node follows the shared outbox: its reader and cursor, the wake-ups, the tasks.
+/// How a node follows the shared outbox: its reader and cursor, the wake-ups, the tasks. Its state is changed only
+/// from the node's actor.
 final class OutboxFollowing: @unchecked Sendable {
     /// How often the outbox is read when no notification comes.
     static let pollInterval: Duration = .milliseconds(250)
@@ -216,6 +234,8 @@ final class OutboxFollowing: @unchecked Sendable {
     let reader: OutboxReader
     /// Changed only on the node's actor.
     var cursor = OutboxCursor()
+    /// The database's clock minus the node's, as the last read measured it (off by that read's latency at most).
+    var clockOffset: Int64 = 0
     var reading = false
     var readWaiters: [CheckedContinuation<Void, Never>] = []
     var tasks: [Task<Void, Never>] = []
@@ -227,7 +247,29 @@ final class OutboxFollowing: @unchecked Sendable {
         (wakes, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
-    func readDone() async { await withCheckedContinuation { readWaiters.append($0) } }
+    /// Requests waiting for the views to reach a sequence number, by id.
+    private var viewWaiters: [Int: (sequence: Int64, continuation: CheckedContinuation<Void, Never>)] = [:]
+    private var lastWaiter = 0
+
+    func nextWaiter() -> Int {
+        lastWaiter += 1
+        return lastWaiter
+    }
+
+    func wait(_ id: Int, for sequence: Int64, _ continuation: CheckedContinuation<Void, Never>) {
+        if cursor.sequence >= sequence { continuation.resume() } else { viewWaiters[id] = (sequence, continuation) }
+    }
+
+    /// Resumes one waiter (its time is up), if it still waits.
+    func resume(_ id: Int) { viewWaiters.removeValue(forKey: id)?.continuation.resume() }
+
+    /// Resumes every waiter the views have now reached.
+    func resume(through sequence: Int64) {
+        for (id, waiter) in viewWaiters where waiter.sequence <= sequence {
+            viewWaiters[id] = nil
+            waiter.continuation.resume()
+        }
+    }
 
     func finishRead() {
         reading = false

@@ -95,7 +95,10 @@ public actor Node {
     /// restart on a machine whose clock is behind, holds the node at its last instant until the clock catches up,
     /// so leases and timelines stay ordered).
     func nextInstant() -> Instant {
-        lastInstant = max(lastInstant, clock.now())
+        // On a shared database the node reads the database's clock (by the offset its last outbox read measured), so
+        // its views date what they show as the database dated it.
+        let now = Instant(nanoseconds: clock.now().nanoseconds + (following?.clockOffset ?? 0))
+        lastInstant = max(lastInstant, now)
         return lastInstant
     }
 

@@ -48,6 +48,8 @@ public enum SharedStoreError: Error, CustomStringConvertible, Equatable {
     case contended(attempts: Int, lastState: String)
     /// Too many commands already wait for a connection.
     case overloaded(waiting: Int)
+    /// The connection was lost, or a statement went unanswered past `BlockingConnection.statementTimeout`.
+    case connectionLost
 
     public var description: String {
         switch self {
@@ -59,6 +61,7 @@ public enum SharedStoreError: Error, CustomStringConvertible, Equatable {
         case .contended(let attempts, let state):
             "the database refused the command \(attempts) times (SQLSTATE \(state): serialization failure or deadlock)"
         case .overloaded(let waiting): "\(waiting) commands already wait for a database connection"
+        case .connectionLost: "the connection to the database was lost"
         }
     }
 }
@@ -79,11 +82,39 @@ final class BlockingConnection: @unchecked Sendable {
         self.logger = logger
     }
 
-    var isClosed: Bool { connection.isClosed }
+    /// Closed by the server, or given up on here: the worker opens a new connection for its next job.
+    var isClosed: Bool { broken || connection.isClosed }
+    private var broken = false
 
+    /// The longest one statement is waited for (lock waits included), past which the connection is given up on.
+    static let statementTimeout: DispatchTimeInterval = .seconds(30)
+
+    /// Runs one statement and waits for its answer — at most `statementTimeout`: a connection the database dropped
+    /// in the middle of a restart may never answer, and a worker must not wait on it for ever. Any failure that is
+    /// not the server's own refusal (a lost connection, a time-out) marks the connection broken, so nothing more is
+    /// sent on it (not even a `ROLLBACK`: the server rolls back what a lost connection left open).
     @discardableResult
     func query(_ query: PostgresQuery) throws -> PostgresQueryResult {
-        try connection.query(query, logger: logger).wait()
+        guard !isClosed else { throw SharedStoreError.connectionLost }
+        let done = DispatchSemaphore(value: 0)
+        let outcome = ResultBox()
+        connection.query(query, logger: logger).whenComplete { result in
+            outcome.result = result
+            done.signal()
+        }
+        guard done.wait(timeout: .now() + Self.statementTimeout) == .success, let result = outcome.result else {
+            broken = true
+            connection.close().whenComplete { _ in }
+            throw SharedStoreError.connectionLost
+        }
+        do {
+            return try result.get()
+        } catch let error as PSQLError where error.serverInfo != nil {
+            throw error
+        } catch {
+            broken = true
+            throw error
+        }
     }
 
     /// A statement with dynamic text (a table's name) and its bound values.
@@ -109,6 +140,11 @@ final class BlockingConnection: @unchecked Sendable {
     func changed(by result: PostgresQueryResult) -> Int { result.metadata.rows ?? 0 }
 
     func close() { try? connection.close().wait() }
+}
+
+/// Where a statement's answer lands for the worker waiting on it (written before the semaphore is signalled).
+private final class ResultBox: @unchecked Sendable {
+    var result: Result<PostgresQueryResult, any Error>?
 }
 
 /// A bounded pool of worker threads, each owning one connection, that run jobs off the caller's task: the bound on

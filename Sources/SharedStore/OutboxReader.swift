@@ -41,7 +41,7 @@ public final class OutboxReader: Sendable {
     private let pool: WorkerPool
 
     public init(location: DatabaseLocation, logger: Logger = Logger(label: "binoculars.outbox")) {
-        pool = WorkerPool(location: location, size: 1, queueMaximum: 4, logger: logger)
+        pool = WorkerPool(location: location, size: 1, queueMaximum: 256, logger: logger)
     }
 
     deinit { pool.shutdown() }
@@ -139,7 +139,9 @@ public final class OutboxReader: Sendable {
                 do {
                     // The wake at each (re)connection covers whatever was notified while no one listened.
                     wake()
-                    for try await _ in try await connection.listen(SharedDatabase.channel) { wake() }
+                    try await connection.listen(on: SharedDatabase.channel) { notifications in
+                        for try await _ in notifications { wake() }
+                    }
                 } catch {}
                 try? await connection.close()
             } catch {}

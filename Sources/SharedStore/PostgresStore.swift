@@ -63,7 +63,8 @@ struct PostgresStore: AggregateStore {
         }
     }
 
-    /// The due sessions whose conversations no other transaction holds, locked here and now (`FOR UPDATE SKIP
+    /// The due sessions by the database's clock (`now` is not the database's: the instant is read once the rows are
+    /// locked, and the rule checks each lease again against it), whose conversations no other transaction holds, locked here and now (`FOR UPDATE SKIP
     /// LOCKED`): two nodes' sweepers never wait on each other and never both end one session — the row another
     /// sweeper holds is skipped, and by the time it is free its lease column no longer matches. The seam locks these
     /// conversations again in its order, which a transaction that already holds them passes at once.
@@ -71,7 +72,8 @@ struct PostgresStore: AggregateStore {
         due += access.attempt([]) { connection, _ in
             try connection.query(
                 """
-                SELECT id, lease_token FROM conversations WHERE lease_deadline <= \(now.nanoseconds)
+                SELECT id, lease_token FROM conversations
+                WHERE lease_deadline <= (extract(epoch FROM clock_timestamp()) * 1000000000)::bigint
                 ORDER BY lease_deadline, id LIMIT 1000 FOR UPDATE SKIP LOCKED
                 """
             ).rows.map { row in

@@ -6,12 +6,12 @@ import StoredRows
 
 /// The PostgreSQL database several live nodes share: every aggregate as a row, each command one transaction.
 ///
-/// A command's transaction (`apply`): `BEGIN` (READ COMMITTED); the transaction's id is taken at once, so that an
-/// outbox sequence number it draws later is always drawn by a transaction with an id (what `OutboxReader` relies on
-/// to tell a gap that will fill from one that never will); the idempotency key's advisory lock and stored answer;
+/// A command's transaction (`apply`): `BEGIN` (READ COMMITTED); the idempotency key's advisory lock and stored answer;
 /// the store seam's four steps through `PostgresStore` (plan, `SELECT … FOR UPDATE` in the lock order, the rule at the
 /// database's clock, versioned writes); the command's events in one outbox row, with the ids of every aggregate it
-/// locked; the answer under its key and the token it issued; `NOTIFY`; `COMMIT`. A serialization failure, a deadlock
+/// locked, in a statement that first gives the transaction its id, so that its outbox number is always drawn by a
+/// transaction with an id (what `OutboxReader` relies on to tell a gap that will fill from one that never will), and
+/// queues the `NOTIFY`; the answer under its key and the token it issued; `COMMIT`. A serialization failure, a deadlock
 /// or a stale plan rolls back and runs the command again from the plan, a bounded number of times.
 public final class SharedDatabase: Sendable {
     /// The channel every node listens on; a notification only wakes the outbox readers, which read the table.
@@ -86,12 +86,10 @@ public final class SharedDatabase: Sendable {
         _ request: SharedCommand, on connection: BlockingConnection, state: ConnectionState, nodeID: String
     ) throws -> SharedApplied {
         try connection.query("BEGIN")
-        let start = try connection.query("SELECT pg_current_xact_id()::text, (extract(epoch FROM clock_timestamp()) * 1000000000)::bigint")
-        guard let first = start.rows.first else { throw SharedStoreError.stalePlan("the database answered no clock") }
-        let planned = Instant(nanoseconds: try first.decode((String, Int64).self).1)
         if let key = request.idempotency {
-            // One transaction at a time per key, on every node: a retry racing its first attempt waits, then replays.
-            try connection.query("SELECT pg_advisory_xact_lock(hashtextextended(\(key.principal + "\u{0}" + key.key), 0))")
+            // One transaction at a time per key, on every node: a retry racing its first attempt waits, then replays
+            // (two keys that hash alike only wait for each other).
+            try connection.query("SELECT pg_advisory_xact_lock(hashtext(\(key.principal)), hashtext(\(key.key)))")
             let rows = try connection.query(
                 "SELECT fingerprint, status, body, created_at FROM answers WHERE principal = \(key.principal) AND key = \(key.key)"
             ).rows
@@ -104,7 +102,9 @@ public final class SharedDatabase: Sendable {
         }
         let access = SharedRowAccess(connection: connection, coding: state.coding)
         var store = PostgresStore(access: access)
-        let result = store.execute(request.command, at: planned, in: &state.transaction)
+        // The instant is the database's, read once the rows are locked (`PostgresStore.instantOnceLocked`); nothing is
+        // planned by a node's clock (the lease sweep's plan asks the database's clock in its own query).
+        let result = store.execute(request.command, at: .zero, in: &state.transaction)
         if let failure = store.failure { throw failure }
         let transaction = state.transaction
         let applied = AppliedCommand(result: result, events: transaction.events, deliveries: transaction.deliveries)
@@ -142,14 +142,16 @@ public final class SharedDatabase: Sendable {
         let users = try transaction.users.ids.map { try PostgresStore.key($0.rawValue) }
         let queues = try transaction.queues.ids.map { try PostgresStore.key($0.rawValue) }
         let roles = try transaction.roles.ids.map { try PostgresStore.key($0.rawValue) }
+        // The subquery runs first (OFFSET 0 keeps it apart): it gives the transaction its id, if it has none yet,
+        // before the row's number is drawn — what `OutboxReader` relies on — and queues the notification.
         let rows = try connection.query(
             """
             INSERT INTO outbox (instant, node, events, deliveries, conversations, users, queues, roles)
-            VALUES (\(transaction.now.nanoseconds), \(nodeID), \(events), \(deliveries), \(conversations), \(users), \(queues), \(roles))
+            SELECT \(transaction.now.nanoseconds), \(nodeID), \(events), \(deliveries), \(conversations), \(users), \(queues), \(roles)
+            FROM (SELECT pg_current_xact_id(), pg_notify(\(channel), '') OFFSET 0) AS first
             RETURNING sequence
             """
         ).rows
-        try connection.query("SELECT pg_notify(\(channel), '')")
         return try rows.first?.decode(Int64.self) ?? 0
     }
 
@@ -184,9 +186,12 @@ public final class SharedDatabase: Sendable {
         }
     }
 
-    /// Forgets the answers created before `instant`.
-    public func pruneAnswers(before instant: Instant) async throws {
-        try await pool.run { connection in try connection.query("DELETE FROM answers WHERE created_at < \(instant.nanoseconds)") }
+    /// Forgets the answers older than `retention` nanoseconds by the database's clock.
+    public func pruneAnswers(olderThan retention: Int64) async throws {
+        _ = try await pool.run { connection in
+            try connection.query(
+                "DELETE FROM answers WHERE created_at < (extract(epoch FROM clock_timestamp()) * 1000000000)::bigint - \(retention)")
+        }
     }
 
     /// Whether the directory holds any user: a deployment's directory is loaded once, by the first node to start.

@@ -52,7 +52,7 @@ struct Deployment {
     let tokens: [UserID: String]
 
     init(configuration: NodeConfiguration = NodeConfiguration(port: 0), clock: NodeClock = .system) async throws {
-        node = try Node(configuration: configuration, clock: clock)
+        node = try await Node.open(configuration: configuration, clock: clock)
         tokens = Dictionary(uniqueKeysWithValues: try await node.load(directory: Self.directory).map { ($0.user, $0.token) })
     }
 

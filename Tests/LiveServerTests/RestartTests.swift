@@ -41,6 +41,7 @@ struct RestartTests {
 
         // Messages go one after another while the process is killed: every one acknowledged must survive.
         var acknowledged: [String] = []
+        let progress = Progress()
         let sender = Task { [node] in
             var sent: [String] = []
             for index in 0..<2_000 {
@@ -51,10 +52,15 @@ struct RestartTests {
                     reply.status == 200
                 else { break }
                 sent.append(body)
+                await progress.count()
             }
             return sent
         }
-        try await Task.sleep(for: .milliseconds(400))
+        // Killed once some messages are acknowledged (however slow the machine is), while more are on the way.
+        let waitingSince = ContinuousClock.now
+        while await progress.acknowledged < 20, ContinuousClock.now - waitingSince < .seconds(60) {
+            try await Task.sleep(for: .milliseconds(20))
+        }
         server.kill()
         acknowledged = await sender.value
         #expect(acknowledged.count > 5, "messages were acknowledged before the kill")
@@ -79,6 +85,12 @@ struct RestartTests {
         let actions = (audit.json["records"] as? [[String: Any]] ?? []).compactMap { ($0["action"] as? [String: Any])?["action"] as? String }
         #expect(actions == ["attempted", "granted", "attempted", "denied"], "the audit log kept its records: \(actions)")
     }
+}
+
+/// How many messages the sender has had acknowledged so far.
+private actor Progress {
+    private(set) var acknowledged = 0
+    func count() { acknowledged += 1 }
 }
 
 @Suite("A node stopped with SIGTERM", .serialized)
