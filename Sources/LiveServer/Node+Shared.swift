@@ -69,7 +69,8 @@ extension Node {
         while following.reading { await withCheckedContinuation { following.readWaiters.append($0) } }
         following.reading = true
         defer { following.finishRead() }
-        let (batch, cursor) = try await following.reader.read(after: following.cursor)
+        let (batch, cursor) = try await following.reader.read(after: following.cursor, installed: following.installed)
+        following.installed = following.installed.filter { $0 > cursor.sequence }
         engine.install(batch.rows)
         for entry in batch.entries {
             audit.append(entry.events)
@@ -98,6 +99,13 @@ extension Node {
         }
         await withCheckedContinuation { following.wait(id, for: sequence, $0) }
         timeout.cancel()
+    }
+
+    /// The aggregates a command of this node committed, into the mirror at once (newer versions only, so it never
+    /// goes back); its outbox entry then brings only its events, not its rows to read back and decode again.
+    private func installCommitted(_ rows: ReplicatedRows, sequence: Int64?) {
+        engine.install(rows)
+        if let sequence, let following, sequence > following.cursor.sequence { following.installed.insert(sequence) }
     }
 
     /// A request's wait for the views is over (its time is up), if it still waits. On the actor, like every other
@@ -153,7 +161,8 @@ extension Node {
         case .replayed(let stored):
             guard stored.fingerprint == request.fingerprint else { return (.failure(.idempotencyKeyReused), false) }
             return (Answer(status: stored.status, body: Data(stored.body)), true)
-        case .applied(let applied, let status, let body, let sequence, _):
+        case .applied(let applied, let status, let body, let sequence, _, let rows):
+            installCommitted(rows, sequence: sequence)
             metrics.record(applied.events)
             if let sequence { await viewsShow(sequence) }
             return (Answer(status: status, body: Data(body)), false)
@@ -182,9 +191,10 @@ extension Node {
     func expireLeasesShared(on shared: SharedDatabase) async throws -> Int {
         try await shared.pruneAnswers(olderThan: retentionNanoseconds)
         let sweep = SharedCommand(command: .expireLeases, idempotency: nil) { _ in SharedAnswer(status: 200, body: [], token: nil) }
-        guard case .applied(let applied, _, _, _, _) = try await applyShared(sweep, on: shared),
+        guard case .applied(let applied, _, _, let sequence, _, let rows) = try await applyShared(sweep, on: shared),
             case .success(.leasesExpired(let count)) = applied.result
         else { return 0 }
+        installCommitted(rows, sequence: sequence)
         metrics.record(applied.events)
         return count
     }
@@ -203,7 +213,8 @@ extension Node {
                 }
                 return SharedAnswer(status: 201, body: [], token: (BearerToken.hash(token), .user(user.id)))
             }
-            guard case .applied(let applied, _, _, let sequence, _) = try await shared.apply(load) else { continue }
+            guard case .applied(let applied, _, _, let sequence, _, let rows) = try await shared.apply(load) else { continue }
+            installCommitted(rows, sequence: sequence)
             if case .failure(let error) = applied.result {
                 throw ServiceFailure(
                     status: 500, code: "directoryRefused", message: "loading the directory: \(command) was refused: \(error)")
@@ -234,6 +245,8 @@ final class OutboxFollowing: @unchecked Sendable {
     let reader: OutboxReader
     /// Changed only on the node's actor.
     var cursor = OutboxCursor()
+    /// This process's own commands not yet read from the outbox, whose rows the mirror has already.
+    var installed = Set<Int64>()
     /// The database's clock minus the node's, as the last read measured it (off by that read's latency at most).
     var clockOffset: Int64 = 0
     var reading = false

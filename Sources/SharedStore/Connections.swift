@@ -94,11 +94,20 @@ final class BlockingConnection: @unchecked Sendable {
     /// not the server's own refusal (a lost connection, a time-out) marks the connection broken, so nothing more is
     /// sent on it (not even a `ROLLBACK`: the server rolls back what a lost connection left open).
     @discardableResult
-    func query(_ query: PostgresQuery) throws -> PostgresQueryResult {
+    func query(_ query: PostgresQuery) throws -> PostgresQueryResult { try wait(send(query)) }
+
+    /// Queues a statement without waiting for its answer: the connection runs its statements one after another, so a
+    /// worker that sends several and waits once (`wait(_:)`) is woken once, not once per statement.
+    func send(_ query: PostgresQuery) throws -> EventLoopFuture<PostgresQueryResult> {
         guard !isClosed else { throw SharedStoreError.connectionLost }
+        return connection.query(query, logger: logger)
+    }
+
+    /// The answer to a statement sent, waited for at most `statementTimeout`.
+    func wait(_ future: EventLoopFuture<PostgresQueryResult>) throws -> PostgresQueryResult {
         let done = DispatchSemaphore(value: 0)
         let outcome = ResultBox()
-        connection.query(query, logger: logger).whenComplete { result in
+        future.whenComplete { result in
             outcome.result = result
             done.signal()
         }
@@ -117,14 +126,19 @@ final class BlockingConnection: @unchecked Sendable {
         }
     }
 
-    /// A statement with dynamic text (a table's name) and its bound values.
-    @discardableResult
-    func query(unsafeSQL sql: String, _ values: [(any PostgresEncodable & Sendable)?]) throws -> PostgresQueryResult {
+    /// A statement with dynamic text, queued without waiting (see `send(_:)`).
+    func send(unsafeSQL sql: String, _ values: [(any PostgresEncodable & Sendable)?]) throws -> EventLoopFuture<PostgresQueryResult> {
         var binds = PostgresBindings(capacity: values.count)
         for value in values {
             if let value { try binds.append(value) } else { binds.appendNull() }
         }
-        return try query(PostgresQuery(unsafeSQL: sql, binds: binds))
+        return try send(PostgresQuery(unsafeSQL: sql, binds: binds))
+    }
+
+    /// A statement with dynamic text (a table's name) and its bound values.
+    @discardableResult
+    func query(unsafeSQL sql: String, _ values: [(any PostgresEncodable & Sendable)?]) throws -> PostgresQueryResult {
+        try wait(send(unsafeSQL: sql, values))
     }
 
     /// Several statements in one text, each ending with `;` at the end of a line, run one after another (the

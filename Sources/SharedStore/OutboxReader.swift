@@ -48,13 +48,14 @@ public final class OutboxReader: Sendable {
 
     public func shutdown() { pool.shutdown() }
 
-    /// The entries after `cursor.sequence`, as far as they are certain, with the rows they name.
-    public func read(after cursor: OutboxCursor) async throws -> (OutboxBatch, OutboxCursor) {
+    /// The entries after `cursor.sequence`, as far as they are certain, with the rows they name — except the rows
+    /// named only by the entries in `installed`, which the reader already has as they were committed.
+    public func read(after cursor: OutboxCursor, installed: Set<Int64> = []) async throws -> (OutboxBatch, OutboxCursor) {
         try await pool.run { connection in
             let state = connection.readerState()
             try connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
             do {
-                let result = try Self.read(after: cursor, on: connection, coding: state.coding)
+                let result = try Self.read(after: cursor, installed: installed, on: connection, coding: state.coding)
                 try connection.query("COMMIT")
                 return result
             } catch {
@@ -64,7 +65,8 @@ public final class OutboxReader: Sendable {
         }
     }
 
-    private static func read(after start: OutboxCursor, on connection: BlockingConnection, coding: RowCoding) throws
+    private static func read(after start: OutboxCursor, installed: Set<Int64>, on connection: BlockingConnection, coding: RowCoding)
+        throws
         -> (OutboxBatch, OutboxCursor)
     {
         var cursor = start
@@ -107,10 +109,12 @@ public final class OutboxReader: Sendable {
                     sequence: sequence, instant: Instant(nanoseconds: instant), node: node,
                     events: try coding.decoder.decode([EventRecord].self, from: events),
                     deliveries: try coding.decoder.decode([Delivery].self, from: deliveries)))
-            conversations.formUnion(conversationIDs)
-            users.formUnion(userIDs)
-            queues.formUnion(queueIDs)
-            roles.formUnion(roleIDs)
+            if !installed.contains(sequence) {
+                conversations.formUnion(conversationIDs)
+                users.formUnion(userIDs)
+                queues.formUnion(queueIDs)
+                roles.formUnion(roleIDs)
+            }
             cursor.sequence = sequence
             cursor.gap = nil
         }

@@ -1,5 +1,6 @@
 import Foundation
 import MonitoringEngine
+import NIOCore
 import PostgresNIO
 import StoredRows
 
@@ -180,6 +181,26 @@ final class SharedRowAccess {
     /// them for, and the holders of a role.
     var plannedSessions: [UserID: [SessionID]] = [:]
     var plannedHolders: [RoleID: [UserID]] = [:]
+    /// The versioned rows this transaction wrote, to forget from the decoded rows if it rolls back.
+    private var written: [(table: String, id: UInt64)] = []
+
+    func forgetWritten() {
+        for row in written { coding.decoded.forget(row.table, row.id) }
+        written = []
+    }
+
+    /// Writes sent and not yet answered, each with the check its answer must pass (`finishWrites`).
+    private var pending: [(EventLoopFuture<PostgresQueryResult>, (PostgresQueryResult) throws -> Void)] = []
+
+    /// Waits for every write sent, in order, and checks each (a versioned write must change exactly one row); the
+    /// first failure is kept. The transaction must not be committed before this returns without a failure.
+    func finishWrites() {
+        let writes = pending
+        pending = []
+        for (future, check) in writes {
+            attempt(()) { connection, _ in try check(try connection.wait(future)) }
+        }
+    }
 
     init(connection: BlockingConnection, coding: RowCoding) {
         self.connection = connection
@@ -231,22 +252,22 @@ final class SharedRowAccess {
     ) {
         attempt(()) { connection, coding in
             let key = try PostgresStore.key(id)
-            let result: PostgresQueryResult
+            let result: EventLoopFuture<PostgresQueryResult>
             switch (loaded, value) {
             case (nil, nil):
                 return
             case (let loaded?, nil):
-                result = try connection.query(unsafeSQL: "DELETE FROM \(table) WHERE id = $1 AND version = $2", [key, Int64(loaded)])
+                result = try connection.send(unsafeSQL: "DELETE FROM \(table) WHERE id = $1 AND version = $2", [key, Int64(loaded)])
             case (nil, let value?):
                 let body = try coding.encoder.encode(value)
                 if let lease {
-                    result = try connection.query(
+                    result = try connection.send(
                         unsafeSQL: """
                             INSERT INTO \(table) (id, version, body, lease_deadline, lease_token) VALUES ($1, $2, $3, $4, $5)
                             ON CONFLICT (id) DO NOTHING
                             """, [key, Int64(value.version), body, lease.0, lease.1])
                 } else {
-                    result = try connection.query(
+                    result = try connection.send(
                         unsafeSQL: "INSERT INTO \(table) (id, version, body) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING",
                         [key, Int64(value.version), body])
                 }
@@ -255,21 +276,28 @@ final class SharedRowAccess {
             case (let loaded?, let value?):
                 let body = try coding.encoder.encode(value)
                 if let lease {
-                    result = try connection.query(
+                    result = try connection.send(
                         unsafeSQL: """
                             UPDATE \(table) SET version = $1, body = $2, lease_deadline = $3, lease_token = $4
                             WHERE id = $5 AND version = $6
                             """, [Int64(value.version), body, lease.0, lease.1, key, Int64(loaded)])
                 } else {
-                    result = try connection.query(
+                    result = try connection.send(
                         unsafeSQL: "UPDATE \(table) SET version = $1, body = $2 WHERE id = $3 AND version = $4",
                         [Int64(value.version), body, key, Int64(loaded)])
                 }
             }
-            guard connection.changed(by: result) == 1 else {
-                throw SharedStoreError.lostUpdate(table: table, id: id, loadedVersion: loaded)
-            }
-            if let value { coding.decoded.keep(table, id, version: value.version, value) } else { coding.decoded.forget(table, id) }
+            pending.append(
+                (
+                    result,
+                    { result in
+                        guard connection.changed(by: result) == 1 else {
+                            throw SharedStoreError.lostUpdate(table: table, id: id, loadedVersion: loaded)
+                        }
+                        if let value { coding.decoded.keep(table, id, version: value.version, value) } else { coding.decoded.forget(table, id) }
+                    }
+                ))
+            written.append((table, id))
         }
     }
 
@@ -277,11 +305,14 @@ final class SharedRowAccess {
         attempt(()) { connection, coding in
             let key = try PostgresStore.key(id)
             if let value {
-                try connection.query(
-                    unsafeSQL: "INSERT INTO \(table) (id, body) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET body = excluded.body",
-                    [key, try coding.encoder.encode(value)])
+                pending.append(
+                    (
+                        try connection.send(
+                            unsafeSQL: "INSERT INTO \(table) (id, body) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET body = excluded.body",
+                            [key, try coding.encoder.encode(value)]), { _ in }
+                    ))
             } else if wasStored {
-                try connection.query(unsafeSQL: "DELETE FROM \(table) WHERE id = $1", [key])
+                pending.append((try connection.send(unsafeSQL: "DELETE FROM \(table) WHERE id = $1", [key]), { _ in }))
             }
         }
     }

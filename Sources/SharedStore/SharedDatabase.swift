@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import MonitoringEngine
+import NIOCore
 import PostgresNIO
 import StoredRows
 
@@ -23,6 +24,8 @@ public final class SharedDatabase: Sendable {
     public let nodeID: String
     let configuration: EngineConfiguration
     let pool: WorkerPool
+    /// The rows this node's workers decoded or wrote, by version, shared by all of them.
+    let decoded = DecodedRows()
 
     /// Connects (`connections` at most, each on a worker thread of its own) and migrates the schema.
     public init(
@@ -58,8 +61,9 @@ public final class SharedDatabase: Sendable {
     public func apply(_ request: SharedCommand) async throws -> SharedApplied {
         let configuration = self.configuration
         let nodeID = self.nodeID
+        let decoded = self.decoded
         return try await pool.run { connection in
-            let state = connection.state(configuration)
+            let state = connection.state(configuration, decoded: decoded)
             var attempt = 0
             while true {
                 attempt += 1
@@ -67,7 +71,6 @@ public final class SharedDatabase: Sendable {
                     return try Self.applyOnce(request, on: connection, state: state, nodeID: nodeID)
                 } catch let error where Self.isContention(error) {
                     _ = try? connection.query("ROLLBACK")
-                    state.coding.decoded.clear()
                     guard attempt < Self.attemptsMaximum else {
                         throw SharedStoreError.contended(attempts: attempt, lastState: Self.sqlState(of: error) ?? "plan")
                     }
@@ -75,7 +78,6 @@ public final class SharedDatabase: Sendable {
                     usleep(UInt32.random(in: 0...(200 << min(attempt, 6))))
                 } catch {
                     _ = try? connection.query("ROLLBACK")
-                    state.coding.decoded.clear()
                     throw error
                 }
             }
@@ -85,7 +87,8 @@ public final class SharedDatabase: Sendable {
     private static func applyOnce(
         _ request: SharedCommand, on connection: BlockingConnection, state: ConnectionState, nodeID: String
     ) throws -> SharedApplied {
-        try connection.query("BEGIN")
+        // Sent without waiting: the statements after it queue behind it, and a failed BEGIN fails them.
+        _ = try connection.send("BEGIN")
         if let key = request.idempotency {
             // One transaction at a time per key, on every node: a retry racing its first attempt waits, then replays
             // (two keys that hash alike only wait for each other).
@@ -101,33 +104,55 @@ public final class SharedDatabase: Sendable {
             }
         }
         let access = SharedRowAccess(connection: connection, coding: state.coding)
+        do {
+            return try applyLocked(request, access: access, on: connection, state: state, nodeID: nodeID)
+        } catch {
+            // Rolled back: the versions this transaction wrote will be written again with other values.
+            access.forgetWritten()
+            throw error
+        }
+    }
+
+    private static func applyLocked(
+        _ request: SharedCommand, access: SharedRowAccess, on connection: BlockingConnection, state: ConnectionState, nodeID: String
+    ) throws -> SharedApplied {
         var store = PostgresStore(access: access)
         // The instant is the database's, read once the rows are locked (`PostgresStore.instantOnceLocked`); nothing is
         // planned by a node's clock (the lease sweep's plan asks the database's clock in its own query).
         let result = store.execute(request.command, at: .zero, in: &state.transaction)
         if let failure = store.failure { throw failure }
+        // The rows' writes are sent; the outbox row, the token and the answer queue behind them, and the worker waits
+        // once for all of them, checking each, before it commits.
         let transaction = state.transaction
         let applied = AppliedCommand(result: result, events: transaction.events, deliveries: transaction.deliveries)
-        var sequence: Int64?
-        if case .success = result, true {
-            sequence = try appendToOutbox(applied, transaction, on: connection, coding: state.coding, nodeID: nodeID)
+        var outboxRow: EventLoopFuture<PostgresQueryResult>?
+        if case .success = result {
+            outboxRow = try appendToOutbox(applied, transaction, on: connection, coding: state.coding, nodeID: nodeID)
         } else if !transaction.events.isEmpty {
-            sequence = try appendToOutbox(applied, transaction, on: connection, coding: state.coding, nodeID: nodeID)
+            outboxRow = try appendToOutbox(applied, transaction, on: connection, coding: state.coding, nodeID: nodeID)
         }
         let answer = request.answer(result)
+        var alongside: [EventLoopFuture<PostgresQueryResult>] = []
         if let token = answer.token {
             let (kind, subject) = try token.subject.row
-            try connection.query("INSERT INTO tokens (hash, kind, subject) VALUES (\(token.hash), \(kind), \(subject))")
+            alongside.append(try connection.send("INSERT INTO tokens (hash, kind, subject) VALUES (\(token.hash), \(kind), \(subject))"))
         }
         if let key = request.idempotency {
-            try connection.query(
-                """
-                INSERT INTO answers (principal, key, fingerprint, status, body, created_at)
-                VALUES (\(key.principal), \(key.key), \(key.fingerprint), \(answer.status), \(Data(answer.body)), \(transaction.now.nanoseconds))
-                """)
+            alongside.append(
+                try connection.send(
+                    """
+                    INSERT INTO answers (principal, key, fingerprint, status, body, created_at)
+                    VALUES (\(key.principal), \(key.key), \(key.fingerprint), \(answer.status), \(Data(answer.body)), \(transaction.now.nanoseconds))
+                    """))
         }
+        access.finishWrites()
+        if let failure = store.failure { throw failure }
+        let sequence = try outboxRow.map { try connection.wait($0).rows.first?.decode(Int64.self) ?? 0 }
+        for future in alongside { try connection.wait(future) }
         try connection.query("COMMIT")
-        return .applied(applied, status: answer.status, body: answer.body, sequence: sequence, instant: transaction.now)
+        return .applied(
+            applied, status: answer.status, body: answer.body, sequence: sequence, instant: transaction.now,
+            rows: committedRows(transaction))
     }
 
     /// The command's outbox row: its events and deliveries, and the ids of everything it locked (what a node reads
@@ -135,7 +160,7 @@ public final class SharedDatabase: Sendable {
     private static func appendToOutbox(
         _ applied: AppliedCommand, _ transaction: Transaction<LoadedRows>, on connection: BlockingConnection, coding: RowCoding,
         nodeID: String
-    ) throws -> Int64 {
+    ) throws -> EventLoopFuture<PostgresQueryResult> {
         let events = try coding.encoder.encode(applied.events)
         let deliveries = try coding.encoder.encode(applied.deliveries)
         let conversations = try transaction.conversations.ids.map { try PostgresStore.key($0.rawValue) }
@@ -144,15 +169,23 @@ public final class SharedDatabase: Sendable {
         let roles = try transaction.roles.ids.map { try PostgresStore.key($0.rawValue) }
         // The subquery runs first (OFFSET 0 keeps it apart): it gives the transaction its id, if it has none yet,
         // before the row's number is drawn — what `OutboxReader` relies on — and queues the notification.
-        let rows = try connection.query(
+        return try connection.send(
             """
             INSERT INTO outbox (instant, node, events, deliveries, conversations, users, queues, roles)
             SELECT \(transaction.now.nanoseconds), \(nodeID), \(events), \(deliveries), \(conversations), \(users), \(queues), \(roles)
             FROM (SELECT pg_current_xact_id(), pg_notify(\(channel), '') OFFSET 0) AS first
             RETURNING sequence
-            """
-        ).rows
-        return try rows.first?.decode(Int64.self) ?? 0
+            """)
+    }
+
+    /// The aggregates as the command committed them: what the node that ran it installs in its mirror at once,
+    /// without reading back and decoding the rows it has just written.
+    private static func committedRows(_ transaction: Transaction<LoadedRows>) -> ReplicatedRows {
+        ReplicatedRows(
+            conversations: transaction.conversations.ids.compactMap { transaction.conversations[$0] },
+            users: transaction.users.ids.compactMap { transaction.users[$0] },
+            queues: transaction.queues.ids.compactMap { transaction.queues[$0] },
+            roles: transaction.roles.ids.compactMap { transaction.roles[$0] })
     }
 
     static func sqlState(of error: any Error) -> String? {
@@ -231,25 +264,28 @@ public struct SharedAnswer: Sendable {
     }
 }
 
-/// What a command did in the shared database: applied (with its answer, its outbox sequence if it wrote one, and
-/// the instant it ran at), or answered before under its idempotency key.
+/// What a command did in the shared database: applied (with its answer, its outbox sequence if it wrote one, the
+/// instant it ran at, and the aggregates as it committed them), or answered before under its idempotency key.
 public enum SharedApplied: Sendable {
-    case applied(AppliedCommand, status: Int, body: [UInt8], sequence: Int64?, instant: Instant)
+    case applied(AppliedCommand, status: Int, body: [UInt8], sequence: Int64?, instant: Instant, rows: ReplicatedRows)
     case replayed(StoredAnswer)
 }
 
 /// What a worker keeps from command to command: the coders with their decoded rows, and the transaction's storage.
 final class ConnectionState {
-    let coding = RowCoding()
+    let coding: RowCoding
     var transaction: Transaction<LoadedRows>
 
-    init(_ configuration: EngineConfiguration) { transaction = Transaction(configuration: configuration) }
+    init(_ configuration: EngineConfiguration, decoded: DecodedRows) {
+        coding = RowCoding(decoded: decoded)
+        transaction = Transaction(configuration: configuration)
+    }
 }
 
 extension BlockingConnection {
-    func state(_ configuration: EngineConfiguration) -> ConnectionState {
+    func state(_ configuration: EngineConfiguration, decoded: DecodedRows) -> ConnectionState {
         if let state = attachment as? ConnectionState { return state }
-        let state = ConnectionState(configuration)
+        let state = ConnectionState(configuration, decoded: decoded)
         attachment = state
         return state
     }

@@ -76,7 +76,7 @@ enum SharedSchema {
             try connection.query("COMMIT")
             return now
         } catch {
-            try? connection.query("ROLLBACK")
+            _ = try? connection.query("ROLLBACK")
             throw error
         }
     }

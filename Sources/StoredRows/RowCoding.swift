@@ -16,10 +16,12 @@ extension User: Versioned {}
 package final class RowCoding {
     package let encoder: JSONEncoder
     package let decoder = JSONDecoder()
-    /// The versioned values last written or read, to skip decoding a row whose version has not moved on.
-    package let decoded = DecodedRows()
+    /// The versioned values last written or read, to skip decoding a row whose version has not moved on; shared by the
+    /// workers of one database when it is given.
+    package let decoded: DecodedRows
 
-    package init() {
+    package init(decoded: DecodedRows = DecodedRows()) {
+        self.decoded = decoded
         encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
     }
@@ -28,23 +30,33 @@ package final class RowCoding {
 /// Decoded versioned rows, by table and id, with the version they were decoded at. Valid while a version names one content: a
 /// rolled-back transaction of this process clears it, since the versions it wrote are given again (another writer's
 /// rolled-back versions are never read, so the readers of a shared database may keep it too).
-package final class DecodedRows {
+///
+/// Locked, so that the worker threads of one database share it (a row written by one worker is not decoded again by
+/// the next that locks it).
+package final class DecodedRows: @unchecked Sendable {
     /// Past this many rows per table the table's values are all dropped, and decoded again as they are loaded.
     package static let capacity = 50_000
 
     private var tables: [String: [UInt64: (version: UInt64, value: Any)]] = [:]
+    private let lock = NSLock()
+
+    package init() {}
 
     package func value<Value>(_ table: String, _ id: UInt64, version: UInt64) -> Value? {
-        guard let kept = tables[table]?[id], kept.version == version else { return nil }
-        return kept.value as? Value
+        lock.withLock {
+            guard let kept = tables[table]?[id], kept.version == version else { return nil }
+            return kept.value as? Value
+        }
     }
 
     package func keep(_ table: String, _ id: UInt64, version: UInt64, _ value: Any) {
-        if tables[table, default: [:]].count >= Self.capacity { tables[table] = [:] }
-        tables[table, default: [:]][id] = (version, value)
+        lock.withLock {
+            if tables[table, default: [:]].count >= Self.capacity { tables[table] = [:] }
+            tables[table, default: [:]][id] = (version, value)
+        }
     }
 
-    package func forget(_ table: String, _ id: UInt64) { tables[table]?[id] = nil }
+    package func forget(_ table: String, _ id: UInt64) { lock.withLock { tables[table]?[id] = nil } }
 
-    package func clear() { tables = [:] }
+    package func clear() { lock.withLock { tables = [:] } }
 }
