@@ -184,7 +184,8 @@ final class WorkerPool: @unchecked Sendable {
         self.queueMaximum = queueMaximum
         self.logger = logger
         for index in 0..<size {
-            let thread = Thread { [unowned self] in self.work(index) }
+            // The thread holds the pool until it ends (after `shutdown`), so the pool never goes while a worker runs.
+            let thread = Thread { [self] in self.work(index) }
             thread.name = "binoculars.postgres.\(index)"
             thread.start()
             threads.append(thread)
