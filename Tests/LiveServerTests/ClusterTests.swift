@@ -77,6 +77,46 @@ struct ClusterTests {
         try await cluster.expectExclusive(acknowledged: outcome.granted)
     }
 
+    @Test("M13 M14 M15 notifications reach a user's socket whichever node it is on; the agent's carries no monitor event")
+    func notificationsAcrossNodes() async throws {
+        let cluster = try await TestCluster.start(nodes: 3)
+        defer { cluster.stop() }
+        let conversation = try await cluster.connectedConversation(agent: "agents 1")
+        let holder = try cluster.token("floor 1")
+        // The supervisor's socket on node 3, the agent's on node 2; every command goes through node 1.
+        let supervisorSocket = try await SocketRecorder.open(
+            port: cluster.ports[2], token: holder.token, topic: "v2.users.\(holder.user).conversations")
+        let agentSocket = try await SocketRecorder.open(
+            port: cluster.ports[1], token: conversation.agent.token, topic: "v2.users.\(conversation.agent.user).conversations")
+        let node = cluster.client(0)
+        let started = try await node.call("POST", conversation.base + "/monitor", "{}", token: holder.token)
+        let token = try #require(started.json["fencingToken"] as? Int, "\(started.text)")
+        let participant = try #require(started.json["monitoredParticipant"] as? Int)
+        let sent = try await node.call(
+            "POST", conversation.base + "/participants/\(participant)/messages", #"{"body": "hello"}"#, token: conversation.agent.token)
+        #expect(sent.status == 200, "\(sent.text)")
+        let stopped = try await node.call(
+            "POST", conversation.base + "/monitor/sessions/\(token)/stop", #"{"from": "interaction"}"#, token: holder.token)
+        #expect(stopped.status == 200)
+        // The other nodes learn of these from the outbox: wait until the supervisor's socket has the end (bounded).
+        let waitingSince = ContinuousClock.now
+        while !supervisorSocket.received.contains(where: { $0.type == "monitoringEnded" }),
+            ContinuousClock.now - waitingSince < .seconds(5)
+        {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        try await Task.sleep(for: .milliseconds(200))
+        let supervisorTypes = try await supervisorSocket.close().map(\.type)
+        let agentTypes = try await agentSocket.close().map(\.type)
+        #expect(supervisorTypes.contains("monitoringStarted") && supervisorTypes.contains("monitoringEnded"), "\(supervisorTypes)")
+        #expect(supervisorTypes.contains("messageSent"), "the monitor sees what the agent sees (M15): \(supervisorTypes)")
+        let monitorTypes: Set<String> = [
+            "monitorAttempted", "monitorDenied", "monitoringStarted", "monitoringResumed", "leaseRenewed", "monitoringEnded",
+        ]
+        #expect(agentTypes.contains("messageSent"), "the agent's socket on node 2 carried the conversation: \(agentTypes)")
+        #expect(agentTypes.allSatisfy { !monitorTypes.contains($0) }, "the agent's socket carried a monitor event: \(agentTypes)")
+    }
+
     @Test("M26 a node killed while a session starts shows the Monitor button greyed with the holder soon after it restarts")
     func staleNodeConverges() async throws {
         var cluster = try await TestCluster.start(nodes: 3)

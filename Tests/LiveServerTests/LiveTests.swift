@@ -255,6 +255,9 @@ final class SocketRecorder: Sendable {
         return recorder
     }
 
+    /// What the socket has carried so far.
+    var received: [Message] { inbox.messages.withLock { $0 } }
+
     /// Closes the socket and returns what it carried.
     func close() async throws -> [Message] {
         stop.continuation.yield()
