@@ -75,19 +75,35 @@ final class BlockingConnection: @unchecked Sendable {
     /// What the code using this connection keeps with it from job to job (one worker thread uses it at a time).
     var attachment: AnyObject?
 
-    init(location: DatabaseLocation, id: Int, logger: Logger) throws {
-        connection = try PostgresConnection.connect(
-            on: MultiThreadedEventLoopGroup.singleton.next(), configuration: location.configuration, id: id, logger: logger
-        ).wait()
+    /// Opens a connection, waiting at most `connectTimeout` (a server shutting down may accept a connection and never
+    /// answer it); a connection that opens after that is closed at once.
+    init(location: DatabaseLocation, id: Int, logger: Logger, statementTimeout: DispatchTimeInterval = .seconds(30)) throws {
+        let opening = PostgresConnection.connect(
+            on: MultiThreadedEventLoopGroup.singleton.next(), configuration: location.configuration, id: id, logger: logger)
+        let done = DispatchSemaphore(value: 0)
+        let outcome = ConnectionBox()
+        opening.whenComplete { result in
+            outcome.result = result
+            done.signal()
+        }
+        guard done.wait(timeout: .now() + Self.connectTimeout) == .success, let result = outcome.result else {
+            opening.whenSuccess { $0.close().whenComplete { _ in } }
+            throw SharedStoreError.connectionLost
+        }
+        connection = try result.get()
         self.logger = logger
+        self.statementTimeout = statementTimeout
     }
+
+    /// The longest a connection may take to open.
+    static let connectTimeout: DispatchTimeInterval = .seconds(5)
 
     /// Closed by the server, or given up on here: the worker opens a new connection for its next job.
     var isClosed: Bool { broken || connection.isClosed }
     private var broken = false
 
     /// The longest one statement is waited for (lock waits included), past which the connection is given up on.
-    static let statementTimeout: DispatchTimeInterval = .seconds(30)
+    let statementTimeout: DispatchTimeInterval
 
     /// Runs one statement and waits for its answer — at most `statementTimeout`: a connection the database dropped
     /// in the middle of a restart may never answer, and a worker must not wait on it for ever. Any failure that is
@@ -111,7 +127,7 @@ final class BlockingConnection: @unchecked Sendable {
             outcome.result = result
             done.signal()
         }
-        guard done.wait(timeout: .now() + Self.statementTimeout) == .success, let result = outcome.result else {
+        guard done.wait(timeout: .now() + statementTimeout) == .success, let result = outcome.result else {
             broken = true
             connection.close().whenComplete { _ in }
             throw SharedStoreError.connectionLost
@@ -161,6 +177,11 @@ private final class ResultBox: @unchecked Sendable {
     var result: Result<PostgresQueryResult, any Error>?
 }
 
+/// Where an opening connection lands for the worker waiting on it.
+private final class ConnectionBox: @unchecked Sendable {
+    var result: Result<PostgresConnection, any Error>?
+}
+
 /// A bounded pool of worker threads, each owning one connection, that run jobs off the caller's task: the bound on
 /// connections a node opens (`size`), and on the commands that may wait for one (`queueMaximum`, past which a job is
 /// refused at once with `overloaded` rather than queued without end). A broken connection (the database restarted)
@@ -171,6 +192,7 @@ final class WorkerPool: @unchecked Sendable {
     let location: DatabaseLocation
     let size: Int
     let queueMaximum: Int
+    let statementTimeout: DispatchTimeInterval
     private let condition = NSCondition()
     private var jobs: [Job] = []
     private var jobsStart = 0
@@ -178,8 +200,12 @@ final class WorkerPool: @unchecked Sendable {
     private var threads: [Thread] = []
     private let logger: Logger
 
-    init(location: DatabaseLocation, size: Int, queueMaximum: Int = 10_000, logger: Logger) {
+    init(
+        location: DatabaseLocation, size: Int, queueMaximum: Int = 10_000, statementTimeout: DispatchTimeInterval = .seconds(30),
+        logger: Logger
+    ) {
         self.location = location
+        self.statementTimeout = statementTimeout
         self.size = size
         self.queueMaximum = queueMaximum
         self.logger = logger
@@ -237,7 +263,8 @@ final class WorkerPool: @unchecked Sendable {
             if connection?.isClosed ?? true {
                 connection = nil
                 do {
-                    connection = try BlockingConnection(location: location, id: index, logger: logger)
+                    connection = try BlockingConnection(
+                        location: location, id: index, logger: logger, statementTimeout: statementTimeout)
                 } catch {
                     job(.failure(error))
                     continue

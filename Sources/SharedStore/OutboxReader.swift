@@ -41,7 +41,8 @@ public final class OutboxReader: Sendable {
     private let pool: WorkerPool
 
     public init(location: DatabaseLocation, logger: Logger = Logger(label: "binoculars.outbox")) {
-        pool = WorkerPool(location: location, size: 1, queueMaximum: 256, logger: logger)
+        // A read takes milliseconds: past five seconds its connection is given up on and the next read opens another.
+        pool = WorkerPool(location: location, size: 1, queueMaximum: 256, statementTimeout: .seconds(5), logger: logger)
     }
 
     deinit { pool.shutdown() }

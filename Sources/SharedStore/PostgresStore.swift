@@ -183,6 +183,8 @@ final class SharedRowAccess {
     var plannedHolders: [RoleID: [UserID]] = [:]
     /// The versioned rows this transaction wrote, to forget from the decoded rows if it rolls back.
     private var written: [(table: String, id: UInt64)] = []
+    /// Whether the transaction wrote any row (a lease sweep that found nothing due writes none).
+    var wroteAny: Bool { !pending.isEmpty || !written.isEmpty }
 
     func forgetWritten() {
         for row in written { coding.decoded.forget(row.table, row.id) }

@@ -7,12 +7,12 @@ import StoredRows
 
 /// The PostgreSQL database several live nodes share: every aggregate as a row, each command one transaction.
 ///
-/// A command's transaction (`apply`): `BEGIN` (READ COMMITTED); the idempotency key's advisory lock and stored answer;
+/// A command's transaction (`apply`): `BEGIN` (READ COMMITTED) and the transaction's id, taken at once, so that an
+/// outbox number it draws later is always drawn by a transaction with an id (what `OutboxReader` relies on to tell a
+/// gap that will fill from one that never will); the idempotency key's advisory lock and stored answer;
 /// the store seam's four steps through `PostgresStore` (plan, `SELECT … FOR UPDATE` in the lock order, the rule at the
 /// database's clock, versioned writes); the command's events in one outbox row, with the ids of every aggregate it
-/// locked, in a statement that first gives the transaction its id, so that its outbox number is always drawn by a
-/// transaction with an id (what `OutboxReader` relies on to tell a gap that will fill from one that never will), and
-/// queues the `NOTIFY`; the answer under its key and the token it issued; `COMMIT`. A serialization failure, a deadlock
+/// locked, in a statement that also queues the `NOTIFY`; the answer under its key and the token it issued; `COMMIT`. A serialization failure, a deadlock
 /// or a stale plan rolls back and runs the command again from the plan, a bounded number of times.
 public final class SharedDatabase: Sendable {
     /// The channel every node listens on; a notification only wakes the outbox readers, which read the table.
@@ -87,8 +87,13 @@ public final class SharedDatabase: Sendable {
     private static func applyOnce(
         _ request: SharedCommand, on connection: BlockingConnection, state: ConnectionState, nodeID: String
     ) throws -> SharedApplied {
-        // Sent without waiting: the statements after it queue behind it, and a failed BEGIN fails them.
+        // Sent without waiting: the statements after them queue behind them, and a failed one fails the rest. The
+        // transaction takes its id at once, so that the outbox number it may draw later is always drawn by a
+        // transaction with an id below the `xmax` of any snapshot that sees a later number (`OutboxReader`'s gaps).
+        // Not folded into a later statement: `pg_current_xact_id()` is STABLE, and the planner drops a stable
+        // column nobody reads.
         _ = try connection.send("BEGIN")
+        _ = try connection.send("SELECT pg_current_xact_id()")
         if let key = request.idempotency {
             // One transaction at a time per key, on every node: a retry racing its first attempt waits, then replays
             // (two keys that hash alike only wait for each other).
@@ -125,10 +130,10 @@ public final class SharedDatabase: Sendable {
         // once for all of them, checking each, before it commits.
         let transaction = state.transaction
         let applied = AppliedCommand(result: result, events: transaction.events, deliveries: transaction.deliveries)
+        // An outbox row for a command that emitted events or changed a row; a sweep that found nothing due writes
+        // none, so idle nodes do not wake each other every sweep.
         var outboxRow: EventLoopFuture<PostgresQueryResult>?
-        if case .success = result {
-            outboxRow = try appendToOutbox(applied, transaction, on: connection, coding: state.coding, nodeID: nodeID)
-        } else if !transaction.events.isEmpty {
+        if !transaction.events.isEmpty || access.wroteAny {
             outboxRow = try appendToOutbox(applied, transaction, on: connection, coding: state.coding, nodeID: nodeID)
         }
         let answer = request.answer(result)
@@ -167,13 +172,12 @@ public final class SharedDatabase: Sendable {
         let users = try transaction.users.ids.map { try PostgresStore.key($0.rawValue) }
         let queues = try transaction.queues.ids.map { try PostgresStore.key($0.rawValue) }
         let roles = try transaction.roles.ids.map { try PostgresStore.key($0.rawValue) }
-        // The subquery runs first (OFFSET 0 keeps it apart): it gives the transaction its id, if it has none yet,
-        // before the row's number is drawn — what `OutboxReader` relies on — and queues the notification.
+        // The subquery (OFFSET 0 keeps it apart) queues the notification, sent when the transaction commits.
         return try connection.send(
             """
             INSERT INTO outbox (instant, node, events, deliveries, conversations, users, queues, roles)
             SELECT \(transaction.now.nanoseconds), \(nodeID), \(events), \(deliveries), \(conversations), \(users), \(queues), \(roles)
-            FROM (SELECT pg_current_xact_id(), pg_notify(\(channel), '') OFFSET 0) AS first
+            FROM (SELECT pg_notify(\(channel), '') OFFSET 0) AS first
             RETURNING sequence
             """)
     }

@@ -378,7 +378,32 @@ struct TestCluster {
         let lost = acknowledged.filter { !grants.contains($0) }
         #expect(lost.isEmpty, "grants acknowledged to clients but absent from the log: \(lost.prefix(5))")
         #expect(Set(acknowledged).count == acknowledged.count, "no grant was acknowledged twice")
-        #expect(logs.allSatisfy { $0.count == logs[0].count }, "every node's audit log has the same records: \(logs.map(\.count))")
+        #expect(
+            logs.allSatisfy { $0.count == logs[0].count },
+            "every node's audit log has the same records: \(logs.map(\.count)); \(Self.differences(logs))")
+    }
+
+    /// The records some node's log has and another's lacks, compared by content (each node numbers its own).
+    static func differences(_ logs: [[[String: Any]]]) -> String {
+        func key(_ record: [String: Any]) -> String {
+            var copy = record
+            copy["sequence"] = nil
+            let data = (try? JSONSerialization.data(withJSONObject: copy, options: .sortedKeys)) ?? Data()
+            return String(decoding: data, as: UTF8.self)
+        }
+        let sets = logs.map { $0.map(key) }
+        var lines: [String] = []
+        for (index, log) in sets.enumerated() {
+            var others = Set<String>()
+            for (other, keys) in sets.enumerated() where other != index { others.formUnion(keys) }
+            let counts = Dictionary(log.map { ($0, 1) }, uniquingKeysWith: +)
+            for (record, count) in counts where count > 1 { lines.append("node \(index + 1) has \(count)× \(record)") }
+            for record in Set(log).subtracting(others) { lines.append("only node \(index + 1): \(record)") }
+            for other in sets.indices where other != index {
+                for record in Set(sets[other]).subtracting(log) { lines.append("node \(index + 1) lacks: \(record)") }
+            }
+        }
+        return lines.prefix(8).joined(separator: " | ")
     }
 
     /// A node's whole audit log, page by page.
