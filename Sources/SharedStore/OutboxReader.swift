@@ -41,8 +41,9 @@ public final class OutboxReader: Sendable {
     private let pool: WorkerPool
 
     public init(location: DatabaseLocation, logger: Logger = Logger(label: "binoculars.outbox")) {
-        // A read takes milliseconds: past five seconds its connection is given up on and the next read opens another.
-        pool = WorkerPool(location: location, size: 1, queueMaximum: 256, statementTimeout: .seconds(5), logger: logger)
+        // A read takes milliseconds: past two seconds its connection is given up on and the next read opens another
+        // (after a database restart a statement sent as the connection closed may never be answered).
+        pool = WorkerPool(location: location, size: 1, queueMaximum: 256, statementTimeout: .seconds(2), logger: logger)
     }
 
     deinit { pool.shutdown() }
