@@ -44,6 +44,8 @@ public enum SharedStoreError: Error, CustomStringConvertible, Equatable {
     /// What the plan read unlocked changed before its rows were locked; the command is tried again.
     case stalePlan(String)
     case idOutOfRange(UInt64)
+    /// A row the store did not write in a form it reads.
+    case corruptRow(table: String, String)
     /// The database kept refusing a command with serialization failures or deadlocks past the retry budget.
     case contended(attempts: Int, lastState: String)
     /// Too many commands already wait for a connection.
@@ -58,6 +60,7 @@ public enum SharedStoreError: Error, CustomStringConvertible, Equatable {
             "lost update: \(table) \(id) is no longer at version \(loaded.map(String.init) ?? "absent") it was loaded at"
         case .stalePlan(let what): "the command's plan went stale before its rows were locked: \(what)"
         case .idOutOfRange(let id): "id \(id) is past the database's signed 64-bit range"
+        case .corruptRow(let table, let what): "a row of \(table) the store did not write: \(what)"
         case .contended(let attempts, let state):
             "the database refused the command \(attempts) times (SQLSTATE \(state): serialization failure or deadlock)"
         case .overloaded(let waiting): "\(waiting) commands already wait for a database connection"

@@ -307,7 +307,7 @@ extension TokenSubject {
 
     init(kind: String, subject: Int64) throws {
         guard let id = UInt64(exactly: subject), kind == "user" || kind == "customer" else {
-            throw SharedStoreError.badLocation("a token row the store did not write: \(kind) \(subject)")
+            throw SharedStoreError.corruptRow(table: "tokens", "\(kind) \(subject)")
         }
         self = kind == "user" ? .user(UserID(id)) : .customer(ConversationID(id))
     }
