@@ -30,10 +30,10 @@ public struct OutboxBatch: Sendable {
 ///
 /// Sequence numbers are drawn before their transactions commit, so a reader may see 7 committed while 6 is not yet:
 /// it stops at such a gap. The gap is either a transaction still in flight, which will fill it, or one that rolled
-/// back, which never will. To tell them apart the reader notes the snapshot's `xmax` when it first meets the gap:
-/// every command's transaction takes its id before drawing a number, so whatever drew the missing number had an id
-/// below that `xmax`; once a later snapshot's `xmin` reaches it, every such transaction has ended, and a number still
-/// missing was rolled back — the reader steps over it. Each read is one REPEATABLE READ transaction, so the snapshot,
+/// back, which never will. To tell them apart the reader takes a transaction id right after the read that first met
+/// the gap (its horizon): every command's transaction takes its id before drawing a number, so whatever drew the
+/// missing number had an id below the horizon; once a later snapshot's `xmin` reaches it, every such transaction has
+/// ended, and a number still missing was rolled back — the reader steps over it. Each read is one REPEATABLE READ transaction, so the snapshot,
 /// the entries and the rows it returns are one consistent state.
 public final class OutboxReader: Sendable {
     public static let pageSize = 500
@@ -57,8 +57,15 @@ public final class OutboxReader: Sendable {
             let state = connection.readerState()
             try connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
             do {
-                let result = try Self.read(after: cursor, installed: installed, on: connection, coding: state.coding)
+                var result = try Self.read(after: cursor, installed: installed, on: connection, coding: state.coding)
                 try connection.query("COMMIT")
+                if let gap = result.1.gap, gap.horizon == 0 {
+                    // A gap seen for the first time: its horizon is a transaction id assigned now, after the snapshot
+                    // that saw it, so above the id of whatever drew the missing number. (The snapshot's own `xmax` is
+                    // the last completed id + 1, which a transaction still running may have reached or passed.)
+                    let rows = try connection.query("SELECT pg_current_xact_id()::text").rows
+                    result.1.gap?.horizon = UInt64(try rows.first?.decode(String.self) ?? "") ?? 0
+                }
                 return result
             } catch {
                 _ = try? connection.query("ROLLBACK")
@@ -75,14 +82,12 @@ public final class OutboxReader: Sendable {
         guard
             let snapshot = try connection.query(
                 """
-                SELECT pg_snapshot_xmin(pg_current_snapshot())::text, pg_snapshot_xmax(pg_current_snapshot())::text,
-                    (extract(epoch FROM clock_timestamp()) * 1000000000)::bigint
+                SELECT pg_snapshot_xmin(pg_current_snapshot())::text, (extract(epoch FROM clock_timestamp()) * 1000000000)::bigint
                 """
             ).rows.first
         else { throw SharedStoreError.stalePlan("no snapshot") }
-        let (xminText, xmaxText, clock) = try snapshot.decode((String, String, Int64).self)
+        let (xminText, clock) = try snapshot.decode((String, Int64).self)
         let xmin = UInt64(xminText) ?? 0
-        let xmax = UInt64(xmaxText) ?? 0
         let rows = try connection.query(
             """
             SELECT sequence, instant, node, events, deliveries, conversations, users, queues, roles FROM outbox
@@ -99,10 +104,10 @@ public final class OutboxReader: Sendable {
                 (Int64, Int64, String, Data, Data, [Int64], [Int64], [Int64], [Int64]).self)
             if sequence != cursor.sequence + 1 {
                 // A gap before `sequence`: step over it only once every transaction that may hold it has ended.
-                if let gap = cursor.gap, gap.from == cursor.sequence + 1, xmin >= gap.horizon {
+                if let gap = cursor.gap, gap.from == cursor.sequence + 1, gap.horizon > 0, xmin >= gap.horizon {
                     cursor.gap = nil
                 } else {
-                    if cursor.gap?.from != cursor.sequence + 1 { cursor.gap = (cursor.sequence + 1, xmax) }
+                    if cursor.gap?.from != cursor.sequence + 1 { cursor.gap = (cursor.sequence + 1, 0) }
                     break
                 }
             }
@@ -165,7 +170,7 @@ public final class OutboxReader: Sendable {
 }
 
 /// How far a node has read the outbox: every entry up to `sequence` is applied or known never to exist; `gap` is the
-/// first missing number after it, with the snapshot horizon past which it is known to be rolled back.
+/// first missing number after it, with the transaction id past which it is known to be rolled back (0 until taken).
 public struct OutboxCursor: Sendable {
     public var sequence: Int64 = 0
     var gap: (from: Int64, horizon: UInt64)?
