@@ -1,5 +1,33 @@
 import MonitoringEngine
 
+/// One kind of client-observed outcome, as `RunMetrics` counts it: a value, so that counting an answer builds no
+/// string (the engine's error codes are the case names it returns as literals).
+enum OutcomeKind: Hashable, Sendable {
+    /// Answered with success; a start says whether it granted a session or resumed the supervisor's own.
+    case succeeded(OperationFunction, StartSuccess?)
+    /// Answered with a refusal, by the engine's error code.
+    case refused(OperationFunction, code: String)
+    /// Never answered within the client's time-out.
+    case timedOut(OperationFunction)
+    /// A simulated node crashed.
+    case nodeCrash
+
+    /// How a start succeeded.
+    enum StartSuccess: String, Hashable, Sendable {
+        case granted, resumed
+    }
+
+    /// The name in `summary.json`: `start.ok.granted`, `stop.ok`, `start.fail.alreadyMonitored`, `stop.timeout`, `cluster.nodeCrash`.
+    var name: String {
+        switch self {
+        case .succeeded(let function, let start): "\(function.rawValue).ok" + (start.map { ".\($0.rawValue)" } ?? "")
+        case .refused(let function, let code): "\(function.rawValue).fail.\(code)"
+        case .timedOut(let function): "\(function.rawValue).timeout"
+        case .nodeCrash: "cluster.nodeCrash"
+        }
+    }
+}
+
 /// What a run measures as it goes.
 public struct RunMetrics: Sendable {
     public var startLatency = LatencyRecorder()
@@ -12,9 +40,13 @@ public struct RunMetrics: Sendable {
     var intervalStop = LatencyRecorder.coarse()
     var intervalRenew = LatencyRecorder.coarse()
     var intervalStaleness = LatencyRecorder.coarse()
-    /// Client-observed outcomes answered after warm-up, e.g. `start.ok.granted`, `start.fail.alreadyMonitored`,
-    /// `stop.timeout`.
-    public var outcomes: [String: Int] = [:]
+    /// Client-observed outcomes answered after warm-up, counted by kind; their names are made only when read.
+    var outcomeCounts: [OutcomeKind: Int] = [:]
+    /// Client-observed outcomes answered after warm-up, by name: e.g. `start.ok.granted`, `start.fail.alreadyMonitored`,
+    /// `stop.timeout`, `cluster.nodeCrash`.
+    public var outcomes: [String: Int] {
+        Dictionary(outcomeCounts.map { ($0.key.name, $0.value) }, uniquingKeysWith: +)
+    }
     /// Session ends after warm-up by reason (M17, M18).
     public var endsByReason: [String: Int] = [:]
     /// Automatic ends after warm-up only (M18).
@@ -23,7 +55,7 @@ public struct RunMetrics: Sendable {
     public var monitoredSeconds = 0.0
     public var intervals: [IntervalMetrics] = []
 
-    mutating func count(_ key: String) { outcomes[key, default: 0] += 1 }
+    mutating func count(_ kind: OutcomeKind) { outcomeCounts[kind, default: 0] += 1 }
 
     /// Records in place: going through `subscript(latency:)` would copy a histogram's counts on every call.
     mutating func recordLatency(_ function: OperationFunction, _ span: TimeSpan) {

@@ -56,7 +56,7 @@ extension World {
         nodes[node].views = MonitoringReadModel()
         nodes[node].feed.removeAll()
         nodes[node].feedBatches.removeAll()
-        if measuring { metrics.count("cluster.nodeCrash") }
+        if measuring { metrics.count(.nodeCrash) }
         schedule(.nodeRestart(node: Int32(node)), after: downFor)
     }
 

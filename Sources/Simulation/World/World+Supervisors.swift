@@ -419,12 +419,12 @@ extension World {
             if case .alreadyMonitoring(let session) = outcome { token = session.id.token }
             history.append(
                 now, process: request.supervisor, .ok, request.function, conversation: request.conversation, token: token, request: request.serial)
-            if measuring { metrics.count("\(request.function.rawValue).ok" + (outcomeSuffix(outcome))) }
+            if measuring { metrics.count(.succeeded(request.function, startSuccess(outcome))) }
         case .failure(let error):
             history.append(
                 now, process: request.supervisor, .fail, request.function, conversation: request.conversation, token: request.token,
                 reason: error.code, request: request.serial)
-            if measuring { metrics.count("\(request.function.rawValue).fail.\(error.code)") }
+            if measuring { metrics.count(.refused(request.function, code: error.code)) }
         }
         if case .start = request.operation, measuring {
             interval.monitorAttempts += 1
@@ -435,11 +435,11 @@ extension World {
         handleAnswer(request, result)
     }
 
-    private func outcomeSuffix(_ outcome: Outcome) -> String {
+    private func startSuccess(_ outcome: Outcome) -> OutcomeKind.StartSuccess? {
         switch outcome {
-        case .monitoringStarted: ".granted"
-        case .alreadyMonitoring: ".resumed"
-        default: ""
+        case .monitoringStarted: .granted
+        case .alreadyMonitoring: .resumed
+        default: nil
         }
     }
 
@@ -468,7 +468,7 @@ extension World {
         history.append(
             now, process: request.supervisor, .info, request.function, conversation: request.conversation, token: request.token, reason: "timeout",
             request: request.serial)
-        if measuring { metrics.count("\(request.function.rawValue).timeout") }
+        if measuring { metrics.count(.timedOut(request.function)) }
         guard !request.isEcho else { return }
         let link = configuration.network.supervisor
         if request.attempt < link.retries {
