@@ -92,7 +92,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
-            resources: [.copy("openapi.json")]
+            resources: [.copy("openapi.json"), .copy("Console")]
         ),
         // A private PostgreSQL server under a temporary directory, for tests and `binoculars-server cluster`.
         .target(name: "LocalPostgres"),

@@ -5,7 +5,7 @@ import Logging
 import MonitoringEngine
 import ServiceLifecycle
 
-/// The node's router: the API, the notification socket, `/health` and `/openapi.json`.
+/// The node's router: the API, the notification socket, the console, `/health` and `/openapi.json`.
 public func buildRouter(node: Node) -> Router<NodeRequestContext> {
     let router = Router(context: NodeRequestContext.self)
     // Each request's method, path and status, at debug level (`--log-level debug`).
@@ -20,6 +20,8 @@ public func buildRouter(node: Node) -> Router<NodeRequestContext> {
     routes.addDirectory(to: router)
     routes.addViews(to: router)
     routes.addNotifications(to: router)
+    routes.addAccount(to: router)
+    routes.addConsole(to: router)
     router.get("/health") { _, _ in
         let status = await node.status
         return Answer.ok(

@@ -77,9 +77,9 @@ extension Node {
             readModel.apply(entry.events)
             // History read at start is not staleness of a view anyone was shown; from then on every entry's lag is.
             guard publishing else { continue }
-            notifications.publish(events: entry.events, deliveries: entry.deliveries)
-            metrics.viewApplied(
-                sequence: entry.sequence, lag: .nanoseconds(batch.databaseNow.nanoseconds - entry.instant.nanoseconds))
+            let lag = Duration.nanoseconds(max(batch.databaseNow.nanoseconds - entry.instant.nanoseconds, 0))
+            notifications.publish(events: entry.events, deliveries: entry.deliveries, lag: lag)
+            metrics.viewApplied(sequence: entry.sequence, lag: lag)
         }
         following.cursor = cursor
         following.resume(through: cursor.sequence)

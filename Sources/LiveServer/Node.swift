@@ -114,6 +114,9 @@ public actor Node {
         return tokens[hash]
     }
 
+    /// The notification topics `principal` may subscribe to, as the node's engine knows its user now.
+    public func topics(of principal: Principal) -> Set<String> { NotificationHub.topics(of: principal, engine: engine) }
+
     // MARK: Directory loading
 
     /// Applies the directory commands (roles, queues, users) of a deployment at its first start, as its
@@ -252,7 +255,12 @@ public actor Node {
                 recover(from: error, writer: writer)
                 break
             }
-            for command in batch { notifications.publish(events: command.events, deliveries: command.deliveries) }
+            // A view shows a command once its batch is durable: that wait is the view's staleness here (M26).
+            let committedAt = clock.now().nanoseconds
+            for command in batch {
+                let lag = Duration.nanoseconds(max(committedAt - command.instant.nanoseconds, 0))
+                notifications.publish(events: command.events, deliveries: command.deliveries, lag: lag)
+            }
             log.commit(through: batch[batch.count - 1].sequence)
         }
         log.flushing = false

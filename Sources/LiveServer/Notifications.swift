@@ -24,8 +24,8 @@ struct ChannelMessage: Encodable {
 extension Routes {
     /// `GET /api/v2/notifications`, upgraded to a WebSocket: the bearer token in the `Authorization` header, or in
     /// the `access_token` query parameter for a browser, which cannot set headers on a socket. The client sends
-    /// `{"subscribe": ["v2.users.{id}.conversations"]}`; a principal may subscribe to its own topics only, and is
-    /// told which topics were refused. Each of the engine's deliveries to it then arrives as
+    /// `{"subscribe": ["v2.users.{id}.conversations"]}`; a principal may subscribe to its own topics only (and a user
+    /// who may read the views, to the views' topic), and is told which topics were refused. Each of the engine's deliveries to it then arrives as
     /// `{"topicName", "eventBody"}`. A GET without the upgrade is 426 `upgradeRequired`.
     func addNotifications(to router: Router<NodeRequestContext>) {
         let node = self.node
@@ -44,7 +44,7 @@ extension Routes {
             },
             onUpgrade: { inbound, outbound, context in
                 let principal = try await Self.socketPrincipal(context.request, reader: reader, node: node)
-                let allowed = NotificationHub.topics(of: principal)
+                let allowed = await node.topics(of: principal)
                 let (id, notifications) = node.notifications.open()
                 defer { node.notifications.cancel(id) }
                 // On SIGTERM the node closes every socket ("going away") so that the graceful shutdown finishes;

@@ -51,16 +51,19 @@ public struct PanelEntry: Hashable, Sendable, Encodable {
     /// For a monitored conversation: the session and the agent participant watched.
     public var session: SessionID?
     public var monitoredParticipant: ParticipantID?
+    /// For a conversation the user takes part in as an agent: their own agent participant, whose view they read.
+    public var participant: ParticipantID?
 
     public init(
         conversation: ConversationID, channel: Channel, monitoring: Bool, session: SessionID?,
-        monitoredParticipant: ParticipantID?
+        monitoredParticipant: ParticipantID?, participant: ParticipantID? = nil
     ) {
         self.conversation = conversation
         self.channel = channel
         self.monitoring = monitoring
         self.session = session
         self.monitoredParticipant = monitoredParticipant
+        self.participant = participant
     }
 }
 
@@ -223,8 +226,10 @@ extension MonitoringEngine {
         Result { () throws(MonitoringError) in
             let user = try user(userID)
             let asAgent = user.agentConversations.compactMap { id in
-                conversations[id].map {
-                    PanelEntry(conversation: id, channel: $0.channel, monitoring: false, session: nil, monitoredParticipant: nil)
+                conversations[id].map { conversation in
+                    PanelEntry(
+                        conversation: id, channel: conversation.channel, monitoring: false, session: nil, monitoredParticipant: nil,
+                        participant: conversation.participants.last { $0.user == userID && $0.purpose == .agent }?.id)
                 }
             }
             let monitored = user.monitoringSessions.compactMap { session in

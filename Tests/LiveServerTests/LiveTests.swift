@@ -203,19 +203,22 @@ enum StoreUnderTest: String, CaseIterable, Sendable, CustomTestStringConvertible
 /// notification until `close()`.
 final class SocketRecorder: Sendable {
     struct Message: Sendable {
+        var topic: String
         var type: String
         var text: String
     }
 
     private final class Inbox: Sendable {
         let messages = Mutex<[Message]>([])
+        /// The topics the node refused in its answer to the subscription.
+        let refused = Mutex<[String]>([])
     }
 
     private let inbox = Inbox()
     private let stop = AsyncStream<Void>.makeStream()
     private let task: Task<Void, any Error>
 
-    private init(port: Int, token: String, topic: String, subscribed: AsyncStream<Void>.Continuation) {
+    private init(port: Int, token: String, topics: [String], subscribed: AsyncStream<Void>.Continuation) {
         let inbox = self.inbox
         let stop = self.stop.stream
         task = Task {
@@ -226,7 +229,8 @@ final class SocketRecorder: Sendable {
                 configuration: WebSocketClientConfiguration(additionalHeaders: [.authorization: "Bearer \(token)"]),
                 logger: logger
             ) { inbound, outbound, _ in
-                try await outbound.write(.text(#"{"subscribe": ["\#(topic)"]}"#))
+                let subscribe = try JSONSerialization.data(withJSONObject: ["subscribe": topics])
+                try await outbound.write(.text(String(decoding: subscribe, as: UTF8.self)))
                 // Closing from this side ends the inbound stream once the node answers the close.
                 let closer = Task {
                     for await _ in stop { break }
@@ -236,24 +240,34 @@ final class SocketRecorder: Sendable {
                 for try await frame in inbound.messages(maxSize: 1 << 20) {
                     guard case .text(let text) = frame else { continue }
                     let object = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any]
-                    if object?["topicName"] as? String == "channel.metadata" {
+                    let topicName = object?["topicName"] as? String ?? "?"
+                    if topicName == "channel.metadata" {
+                        let refused = (object?["eventBody"] as? [String: Any])?["refused"] as? [String] ?? []
+                        inbox.refused.withLock { $0 = refused }
                         subscribed.yield()
                         continue
                     }
                     let event = (object?["eventBody"] as? [String: Any])?["event"] as? [String: Any]
                     let type = event?["type"] as? String ?? "?"
-                    inbox.messages.withLock { $0.append(Message(type: type, text: text)) }
+                    inbox.messages.withLock { $0.append(Message(topic: topicName, type: type, text: text)) }
                 }
             }
         }
     }
 
     static func open(port: Int, token: String, topic: String) async throws -> SocketRecorder {
+        try await open(port: port, token: token, topics: [topic])
+    }
+
+    static func open(port: Int, token: String, topics: [String]) async throws -> SocketRecorder {
         let (subscribed, continuation) = AsyncStream<Void>.makeStream()
-        let recorder = SocketRecorder(port: port, token: token, topic: topic, subscribed: continuation)
+        let recorder = SocketRecorder(port: port, token: token, topics: topics, subscribed: continuation)
         for await _ in subscribed { break }
         return recorder
     }
+
+    /// The topics the node refused to subscribe this socket to.
+    var refused: [String] { inbox.refused.withLock { $0 } }
 
     /// What the socket has carried so far.
     var received: [Message] { inbox.messages.withLock { $0 } }
