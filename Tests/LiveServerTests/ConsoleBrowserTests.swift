@@ -10,7 +10,7 @@ struct ConsoleBrowserTests {
     static let followBound = Duration.seconds(2)
 
     /// A clicks Monitor: B's button greys with A's name within 2 s; A stops from details and B's is enabled again.
-    @Test("M9 M13 M14 M15 M16 M17 M21 two supervisors on one node, and the agent's page never shows a monitor")
+    @Test("M3 M9 M13 M14 M15 M16 M17 M21 two supervisors on one node, and the agent's page never shows a monitor")
     func twoSupervisorsOnOneNode() async throws {
         let node = try await ConsoleNode.start()
         defer { node.stop() }
@@ -42,6 +42,7 @@ struct ConsoleBrowserTests {
         #expect(elapsed < followBound, "B's button greyed \(elapsed) after A's click")
         print("console, one node: B's button greyed \(elapsed) after A's click")
         #expect(Console.field(greyed, "disabled") == "true", "\(greyed)")
+        #expect((greyed as? [String: Any])?["focusable"] as? Bool == true, "a greyed button keeps the focus, to be read out: \(greyed)")
         #expect(Console.field(greyed, "text").contains("Monitored by \(alice.name)"), "\(greyed)")
         #expect(Console.field(greyed, "label").contains("monitored by \(alice.name)"), "the greyed state is announced: \(greyed)")
         try await a.wait("A's monitored conversation", Console.bodyText) { (text: String) in
@@ -74,10 +75,24 @@ struct ConsoleBrowserTests {
         }
         try await Console.expectNoMonitor(on: agent, names: [alice.name, bob.name])
 
+        // The third state: B, no longer Available, sees Monitor unavailable with the reason in the words of M3.
+        try await b.click("#presence option[value=busy]")
+        let (unavailable, _) = try await b.wait("B's button unavailable", Console.button(conversation.id)) {
+            Console.state($0) == "unavailable"
+        }
+        #expect(Console.field(unavailable, "label").contains("Your presence is Busy"), "\(unavailable)")
+        #expect(Console.field(unavailable, "label").contains("(M3)"), "\(unavailable)")
+        try await b.click("#presence option[value=available]")
+
         // Readable on a narrow window: nothing runs off the side, and B's Monitor button is still there.
         try await b.resize(width: 420, height: 800)
         try await b.wait("B's page at 420 px", Console.overflow) { (overflow: Int) in overflow <= 0 }
         try await b.wait("the Monitor button at 420 px", Console.button(conversation.id)) { Console.state($0) == "monitor" }
+
+        // With the keyboard alone: B's Monitor button takes the focus and Enter starts monitoring.
+        try await b.run("document.querySelector('\(Console.monitorSelector(conversation.id))').focus();")
+        try await b.pressEnter(in: Console.monitorSelector(conversation.id))
+        try await b.wait("B monitors, from the keyboard", Console.exists("#monitor-bar")) { (found: Bool) in found }
     }
 
     /// B's button follows A's start and stop within 2 s across nodes, staleness is shown, and a stale click is refused.
@@ -158,7 +173,7 @@ enum Console {
         """
         const button = document.querySelector('tr[data-conversation="\(conversation)"] button.monitor');
         if (!button) return null;
-        return { state: button.dataset.state, disabled: button.getAttribute('aria-disabled') || 'false',
+        return { state: button.dataset.state, disabled: button.getAttribute('aria-disabled') || 'false', focusable: !button.disabled,
                  text: button.textContent.trim(), label: button.getAttribute('aria-label') || '' };
         """
     }

@@ -147,11 +147,16 @@ struct BrowserPage {
         try await driver.request("POST", "/session/\(session)/element/\(element)/click", [:])
     }
 
-    /// Presses keys in the element that has the focus.
+    /// Types `text` into the element `selector` names, key by key.
     func type(_ text: String, into selector: String) async throws {
         let found = try await driver.request("POST", "/session/\(session)/element", ["using": "css selector", "value": selector])
         let element = try #require((found["value"] as? [String: Any])?.values.first as? String, "no element \(selector)")
         try await driver.request("POST", "/session/\(session)/element/\(element)/value", ["text": text])
+    }
+
+    /// Presses Enter in the element `selector` names, as a keyboard would.
+    func pressEnter(in selector: String) async throws {
+        try await type("\u{E007}", into: selector)
     }
 
     func resize(width: Int, height: Int) async throws {
