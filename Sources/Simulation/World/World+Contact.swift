@@ -55,6 +55,15 @@ struct ConversationRuntime: Sendable {
     /// The reporting interval (an index of `metrics.intervals`) whose customer figures count this customer: the
     /// one it arrived in; -1 for a customer who arrived before measurement began.
     var reportedInterval: Int32 = -1
+    /// The agent participants connected now, in participant order, as the agents' own notifications told them
+    /// (`agentConnected`, `agentDisconnected`): what the agents' clients know, not the engine's state.
+    var connectedAgents: [ConnectedAgent] = []
+}
+
+/// An agent participant connected to a conversation, as the agent's client learnt it.
+struct ConnectedAgent: Sendable, Equatable {
+    var participant: ParticipantID
+    var user: UserID
 }
 
 extension World {
@@ -338,16 +347,36 @@ extension World {
         }
     }
 
+    /// What the agents' clients hear of their own participation: an `agentConnected` or `agentDisconnected`
+    /// delivered to the agent it names. Behaviours decide from this and from answers, never from the engine's state.
+    mutating func agentsHear(_ events: [EventRecord], _ deliveries: [Delivery]) {
+        for delivery in deliveries {
+            guard case .user(let recipient) = delivery.recipient else { continue }
+            switch events[delivery.eventIndex].event {
+            case .agentConnected(let id, let participant, let user, _) where user == recipient:
+                let index = Int(id.rawValue - 1)
+                let position = conversations[index].connectedAgents.firstIndex { $0.participant > participant }
+                conversations[index].connectedAgents.insert(
+                    ConnectedAgent(participant: participant, user: user), at: position ?? conversations[index].connectedAgents.endIndex)
+            case .agentDisconnected(let id, let participant, let user, _) where user == recipient:
+                conversations[Int(id.rawValue - 1)].connectedAgents.removeAll { $0.participant == participant }
+            default:
+                continue
+            }
+        }
+    }
+
     mutating func agentCloses(_ id: ConversationID) {
         let index = Int(id.rawValue - 1)
         guard conversations[index].phase == .talking else { return }
-        let connected = engine.conversations[id]?.connectedAgents ?? []
+        let connected = conversations[index].connectedAgents
         guard case .success = execute(.endConversation(id)) else { return }
         conversations[index].phase = .ended
         leaveInProgress(id)
-        for participant in connected {
-            guard let agent = agentIndex(of: participant.user) else { continue }
-            schedule(.wrapUpDone(id, agent: Int32(agent), participant.id), after: seconds(agentGroup(of: agent).wrapUpTime, &agentRandom))
+        for connection in connected {
+            guard let agent = agentIndex(of: connection.user) else { continue }
+            schedule(
+                .wrapUpDone(id, agent: Int32(agent), connection.participant), after: seconds(agentGroup(of: agent).wrapUpTime, &agentRandom))
         }
     }
 
@@ -388,7 +417,7 @@ extension World {
     }
 
     mutating func conferenceEnds(_ id: ConversationID, agent: Int, _ participant: ParticipantID) {
-        guard engine.conversations[id]?.participant(participant)?.state == .connected else { return }
+        guard conversations[Int(id.rawValue - 1)].connectedAgents.contains(where: { $0.participant == participant }) else { return }
         guard case .success = execute(.disconnectAgent(id, participant)) else { return }
         schedule(.wrapUpDone(id, agent: Int32(agent), participant), after: seconds(agentGroup(of: agent).wrapUpTime, &agentRandom))
     }

@@ -164,6 +164,7 @@ public struct World: Sendable {
         }
         let events = engine.events
         guard !events.isEmpty else { return result }
+        agentsHear(events, engine.deliveries)
         endedSessions.removeAll(keepingCapacity: true)
         let leaked = leakedDeliveries(events)
         observer.observe(events, leaked.isEmpty ? engine.deliveries : engine.deliveries + leaked, at: now, ended: &endedSessions)
