@@ -73,6 +73,18 @@ public struct MonitoringReadModel: Sendable {
 
     // MARK: Applying events
 
+    /// Whether applying `event` changes what the views show; a feed may leave out every other event (messages,
+    /// typing, read receipts, attempts and denials, resumptions and renewals).
+    public static func shows(_ event: Event) -> Bool {
+        switch event {
+        case .roleDefined, .messageSent, .typing, .readReceipt, .monitorAttempted, .monitorDenied, .monitoringResumed,
+            .leaseRenewed:
+            false
+        default:
+            true
+        }
+    }
+
     public mutating func apply(_ record: EventRecord) {
         appliedThrough = max(appliedThrough, record.instant)
         appliedCount += 1

@@ -7,9 +7,10 @@ struct NodeRuntime: Sendable {
     /// Bumped by every crash, so answers to requests taken before it are lost.
     var epoch: UInt32 = 0
     var views = MonitoringReadModel()
-    /// Engine events on their way to this node's read model, and when each batch is due.
-    var feed = Deque<EventRecord>()
-    var feedBatches = Deque<(due: Instant, count: Int)>()
+    /// The position in the world's `ViewLog` of the next event this node's read model applies.
+    var viewCursor = 0
+    /// Batches of the log on their way to this node's read model: when each is due, and where it ends in the log.
+    var feedBatches = Deque<(due: Instant, end: Int)>()
     /// When the node finishes the requests it has taken so far (with `nodeService`).
     var busyUntil = Instant.zero
     var clockSkew: TimeSpan = .zero
@@ -54,7 +55,6 @@ extension World {
         nodes[node].isUp = false
         nodes[node].epoch &+= 1
         nodes[node].views = MonitoringReadModel()
-        nodes[node].feed.removeAll()
         nodes[node].feedBatches.removeAll()
         if measuring { metrics.count(.nodeCrash) }
         schedule(.nodeRestart(node: Int32(node)), after: downFor)
@@ -64,6 +64,7 @@ extension World {
     mutating func nodeRestarts(_ node: Int) {
         nodes[node].isUp = true
         nodes[node].views = MonitoringReadModel(snapshotOf: engine, at: now)
+        nodes[node].viewCursor = viewLog.end
         nodes[node].busyUntil = now
         scheduleRandomCrash(node)
     }
@@ -139,5 +140,27 @@ extension World {
             return presence
         }
         return .away
+    }
+}
+
+/// The engine's events that the views show, kept once for every node: each node reads it at its own cursor, and what
+/// every node has read is dropped.
+struct ViewLog: Sendable {
+    private var records = Deque<EventRecord>()
+    /// The position of `records.first` in the whole log.
+    private var start = 0
+
+    /// The position after the last event.
+    var end: Int { start + records.count }
+
+    mutating func append(_ record: EventRecord) { records.append(record) }
+
+    subscript(position: Int) -> EventRecord { records[position - start] }
+
+    /// Drops the events before `position`.
+    mutating func drop(before position: Int) {
+        let count = min(max(0, position - start), records.count)
+        records.removeFirst(count)
+        start += count
     }
 }

@@ -11,6 +11,8 @@ public struct World: Sendable {
     var engine: MonitoringEngine
     /// The engine nodes, each with its read model (Interactions, Queue Activity) fed late (M26).
     var nodes: [NodeRuntime] = []
+    /// The events the nodes' read models apply, kept once for all of them.
+    var viewLog = ViewLog()
     var queue: EventQueue<WorldEvent>
     public internal(set) var now = Instant.zero
     let end: Instant
@@ -181,17 +183,18 @@ public struct World: Sendable {
         invariantViolations += found.prefix(max(0, 100 - invariantViolations.count))
     }
 
-    /// Sends the events to every running node's read model, each batch after its own delay,
-    /// in order.
+    /// Sends the events the views show to every running node's read model, each batch after its own delay, in
+    /// order: appended once to the shared log, each node's batch naming where it ends there.
     private mutating func feedViews(_ events: [EventRecord]) {
+        for record in events where MonitoringReadModel.shows(record.event) { viewLog.append(record) }
         for node in nodes.indices where nodes[node].isUp {
             let delay = milliseconds(configuration.network.viewDelayMilliseconds, &networkRandom)
             let due = max(now + delay, nodes[node].feedBatches.last?.due ?? now)
             let wasEmpty = nodes[node].feedBatches.isEmpty
-            nodes[node].feed.append(contentsOf: events)
-            nodes[node].feedBatches.append((due, events.count))
+            nodes[node].feedBatches.append((due, viewLog.end))
             if wasEmpty { schedule(.viewUpdate(node: Int32(node)), at: due) }
         }
+        dropReadViews()
     }
 
     /// Applies the events now due to a node's read model, and measures staleness (M26): from a
@@ -199,8 +202,9 @@ public struct World: Sendable {
     mutating func applyDueViews(_ node: Int) {
         while let batch = nodes[node].feedBatches.first, batch.due <= now {
             nodes[node].feedBatches.removeFirst()
-            for _ in 0..<batch.count {
-                let record = nodes[node].feed.removeFirst()
+            while nodes[node].viewCursor < batch.end {
+                let record = viewLog[nodes[node].viewCursor]
+                nodes[node].viewCursor += 1
                 nodes[node].views.apply(record)
                 if case .monitoringStarted(_, let holder, _, _) = record.event, holder.since >= warmUpEnd {
                     let push = milliseconds(configuration.network.supervisor.downMilliseconds, &networkRandom)
@@ -209,6 +213,15 @@ public struct World: Sendable {
             }
         }
         if let next = nodes[node].feedBatches.first { schedule(.viewUpdate(node: Int32(node)), at: next.due) }
+        dropReadViews()
+    }
+
+    /// Drops from the log what every node still to be fed has read: a node with nothing on its way needs nothing
+    /// of it (a node that restarts rebuilds its read model from the store and reads on from the log's end).
+    private mutating func dropReadViews() {
+        var needed = viewLog.end
+        for node in nodes.indices where !nodes[node].feedBatches.isEmpty { needed = min(needed, nodes[node].viewCursor) }
+        viewLog.drop(before: needed)
     }
 
     var warmUpEnd: Instant { Instant.zero + configuration.warmUp }
