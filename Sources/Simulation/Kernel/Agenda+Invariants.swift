@@ -1,4 +1,4 @@
-extension EventQueue {
+extension Agenda {
     /// The first broken heap invariant, described, or nil when every parent precedes its children, no event
     /// is queued before the last one popped, and no sequence number is reused; checked by the tests.
     public var invariantViolation: String? {

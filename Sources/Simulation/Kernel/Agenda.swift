@@ -5,9 +5,9 @@ import MonitoringEngine
 ///
 /// An array-backed binary min-heap keyed by (instant, sequence). `Payload` is a small enum the world
 /// chooses, never a closure, so a push in steady state neither allocates nor retains; the array keeps its
-/// capacity as events are popped. The queue holds at most `capacityLimit` events and says so when full
+/// capacity as events are popped. The agenda holds at most `capacityLimit` events and says so when full
 /// rather than growing without bound.
-public struct EventQueue<Payload> {
+public struct Agenda<Payload> {
     /// One scheduled event.
     @usableFromInline
     struct Entry {
@@ -32,9 +32,9 @@ public struct EventQueue<Payload> {
 
     /// What became of a request to schedule an event.
     public enum ScheduleOutcome: Sendable, Hashable {
-        /// The event is queued, with this tie-breaking sequence number.
+        /// The event is on the agenda, with this tie-breaking sequence number.
         case scheduled(sequence: UInt64)
-        /// The queue already holds `capacityLimit` events; nothing was queued.
+        /// The agenda already holds `capacityLimit` events; nothing was queued.
         case rejectedAtCapacity
     }
 
@@ -45,31 +45,31 @@ public struct EventQueue<Payload> {
     /// The instant of the last event popped; nothing may be scheduled before it.
     @usableFromInline var lastPoppedInstant: Instant?
 
-    /// The most events the queue holds at once.
+    /// The most events the agenda holds at once.
     public let capacityLimit: Int
 
-    /// An empty queue holding at most `capacityLimit` events, with room reserved for `reservedCapacity` of them.
+    /// An empty agenda holding at most `capacityLimit` events, with room reserved for `reservedCapacity` of them.
     public init(capacityLimit: Int, reservedCapacity: Int = 1_024) {
-        precondition(capacityLimit > 0, "an event queue needs a positive capacity limit")
+        precondition(capacityLimit > 0, "an agenda needs a positive capacity limit")
         precondition(reservedCapacity >= 0, "reserved capacity cannot be negative")
         self.capacityLimit = capacityLimit
         entries = []
         entries.reserveCapacity(min(capacityLimit, reservedCapacity))
     }
 
-    /// How many events are queued.
+    /// How many events are pending.
     @inlinable
     public var count: Int { entries.count }
 
-    /// Whether no event is queued.
+    /// Whether no event is pending.
     @inlinable
     public var isEmpty: Bool { entries.isEmpty }
 
-    /// The instant of the next event, or nil when the queue is empty.
+    /// The instant of the next event, or nil when the agenda is empty.
     @inlinable
     public var peekInstant: Instant? { entries.first?.instant }
 
-    /// Queues `payload` to run at `instant`, after every event already queued for that instant.
+    /// Schedules `payload` to run at `instant`, after every event already scheduled for that instant.
     ///
     /// Scheduling before the instant of the last popped event would move virtual time backwards, a
     /// programmer error that debug builds catch.
@@ -137,5 +137,5 @@ public struct EventQueue<Payload> {
     }
 }
 
-extension EventQueue: Sendable where Payload: Sendable {}
-extension EventQueue.Entry: Sendable where Payload: Sendable {}
+extension Agenda: Sendable where Payload: Sendable {}
+extension Agenda.Entry: Sendable where Payload: Sendable {}
