@@ -1,6 +1,7 @@
 import MonitoringEngine
-import Simulation
 import Testing
+
+@testable import Simulation
 
 @Suite("Kernel agenda")
 struct KernelAgendaTests {
@@ -19,7 +20,7 @@ struct KernelAgendaTests {
         for sequence in 0..<eventCount {
             // A narrow range of instants, so that many events share one.
             let instant = Int64(generator.nextIndex(below: 50))
-            #expect(agenda.schedule(sequence, at: Instant(nanoseconds: instant)) == .scheduled(sequence: UInt64(sequence)))
+            #expect(agenda.schedule(sequence, at: Instant(nanoseconds: instant)) == .scheduled)
             expected.append((instant, sequence))
         }
         #expect(agenda.invariantViolation == nil)
@@ -35,12 +36,25 @@ struct KernelAgendaTests {
 
     @Test("a run that schedules as it pops agrees with a sorted reference", arguments: 0..<20)
     func interleavedAgreesWithReference(seed: UInt64) {
-        var generator = Xoshiro256StarStar(seed: seed)
         var agenda = Agenda<Event>(capacityLimit: 100_000)
+        Self.checkAgainstReference(&agenda, seed: seed)
+    }
+
+    @Test("when 32-bit sequence numbers run out, pending events are renumbered and keep their order", arguments: 0..<20)
+    func renumberingKeepsOrder(seed: UInt64) {
+        // 256 sequence numbers run out every 256 schedules: about eight renumberings in a run of 2,000 pops.
+        var agenda = Agenda<Event>(capacityLimit: 200, reservedCapacity: 16, sequenceLimit: 256)
+        Self.checkAgainstReference(&agenda, seed: seed)
+    }
+
+    /// Schedules and pops as a run does, zero to two events scheduled after each pop, and checks every pop
+    /// against a sorted reference that numbers events with 64-bit sequences.
+    static func checkAgainstReference(_ agenda: inout Agenda<Event>, seed: UInt64) {
+        var generator = Xoshiro256StarStar(seed: seed)
         var reference: [(instant: Int64, sequence: UInt64, payload: Event)] = []
         var sequence: UInt64 = 0
         func schedule(_ event: Event, at instant: Int64) {
-            #expect(agenda.schedule(event, at: Instant(nanoseconds: instant)) == .scheduled(sequence: sequence))
+            #expect(agenda.schedule(event, at: Instant(nanoseconds: instant)) == .scheduled, "seed \(seed)")
             reference.append((instant, sequence, event))
             sequence += 1
         }
@@ -60,12 +74,13 @@ struct KernelAgendaTests {
             now = instant.nanoseconds
             reference.remove(at: next)
             for _ in 0..<generator.nextIndex(below: 3) {
-                // Zero delays are common, to exercise ties with events already queued for now.
+                // Zero delays are common, to exercise ties with events already scheduled for now.
                 let delay = generator.nextIndex(below: 2) == 0 ? 0 : Int64(generator.nextIndex(below: 100))
                 schedule(.timeout(step), at: now + delay)
             }
             #expect(agenda.count == reference.count)
             #expect(agenda.peekInstant?.nanoseconds == reference.map(\.instant).min())
+            if step % 100 == 0 { #expect(agenda.invariantViolation == nil, "seed \(seed) step \(step)") }
         }
         #expect(agenda.invariantViolation == nil)
     }
@@ -92,12 +107,12 @@ struct KernelAgendaTests {
     func capacityLimitReported() {
         var agenda = Agenda<Event>(capacityLimit: 3)
         for index in 0..<3 {
-            #expect(agenda.schedule(.arrival(index), at: .seconds(Int64(index))) == .scheduled(sequence: UInt64(index)))
+            #expect(agenda.schedule(.arrival(index), at: .seconds(Int64(index))) == .scheduled)
         }
         #expect(agenda.schedule(.arrival(3), at: .seconds(9)) == .rejectedAtCapacity)
         #expect(agenda.count == 3)
         #expect(agenda.popNext()?.payload == .arrival(0))
-        #expect(agenda.schedule(.arrival(4), at: .seconds(9)) == .scheduled(sequence: 3))
+        #expect(agenda.schedule(.arrival(4), at: .seconds(9)) == .scheduled)
         #expect(agenda.invariantViolation == nil)
     }
 
@@ -109,5 +124,49 @@ struct KernelAgendaTests {
         #expect(agenda.popNext() == nil)
         _ = agenda.schedule(.arrival(1), at: .seconds(2))
         #expect(!agenda.isEmpty && agenda.count == 1 && agenda.peekInstant == .seconds(2))
+    }
+
+    @Test("the world's agenda entries are at most 24 bytes, so that the heap moves little memory")
+    func worldAgendaEntryStride() {
+        #expect(MemoryLayout<Agenda<WorldEvent>.Entry>.stride <= 24)
+    }
+
+    @Test("a copy of an agenda keeps its events when the original changes")
+    func copiesAreIndependent() {
+        var original = Agenda<Event>(capacityLimit: 100, reservedCapacity: 16)
+        for index in 0..<10 { _ = original.schedule(.arrival(index), at: .seconds(Int64(index % 3))) }
+        var copy = original
+        #expect(original.popNext()?.payload == .arrival(0))
+        _ = original.schedule(.timeout(0), at: .seconds(0))
+        var fromOriginal: [Event] = []
+        while let (_, payload) = original.popNext() { fromOriginal.append(payload) }
+        var fromCopy: [Event] = []
+        while let (_, payload) = copy.popNext() { fromCopy.append(payload) }
+        #expect(fromOriginal == [.arrival(3), .arrival(6), .arrival(9), .timeout(0)] + [1, 4, 7, 2, 5, 8].map { .arrival($0) })
+        #expect(fromCopy == [0, 3, 6, 9, 1, 4, 7, 2, 5, 8].map { .arrival($0) })
+    }
+
+    /// A payload that holds a reference, to see when the agenda lets it go.
+    final class Token {}
+
+    @Test("payloads are released when popped, and pending ones when the agenda goes away")
+    func payloadsReleased() {
+        weak var popped: Token?
+        weak var pending: Token?
+        do {
+            var agenda = Agenda<Token>(capacityLimit: 10)
+            do {
+                let first = Token()
+                let second = Token()
+                popped = first
+                pending = second
+                _ = agenda.schedule(first, at: .seconds(1))
+                _ = agenda.schedule(second, at: .seconds(2))
+            }
+            _ = agenda.popNext()
+            #expect(popped == nil && pending != nil)
+            #expect(agenda.invariantViolation == nil)
+        }
+        #expect(pending == nil)
     }
 }
