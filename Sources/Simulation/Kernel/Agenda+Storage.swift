@@ -129,9 +129,9 @@ extension Agenda {
             while true {
                 let child = 4 &* hole &+ 1
                 guard child < count else { break }
-                let earliest = earliestOfFour(from: child)
-                entries[hole] = entries[earliest]
-                hole = earliest
+                let (earliest, index) = earliestOfFour(from: child)
+                entries[hole] = earliest
+                hole = index
             }
             while hole > 0 {
                 let parent = (hole &- 1) &>> 2
@@ -143,16 +143,22 @@ extension Agenda {
             return first
         }
 
-        /// The index of the earliest of the four entries from `index`, found by a tournament without branches.
-        ///
-        /// Indices are chosen, not entries: the optimizer turns a choice between two loaded entries back into
-        /// a branch, which mispredicts half the time.
+        /// The earliest of the four entries from `index`, and its index, found by a tournament without branches.
         @inlinable @inline(__always)
-        func earliestOfFour(from index: Int) -> Int {
-            let firstPair = index &+ Int(Entry.bit(entries[index &+ 1].precedes(entries[index])))
-            let secondPair = index &+ 2 &+ Int(Entry.bit(entries[index &+ 3].precedes(entries[index &+ 2])))
-            let secondPairWins = Int(Entry.bit(entries[secondPair].precedes(entries[firstPair])))
-            return firstPair &+ secondPairWins &* (secondPair &- firstPair)
+        func earliestOfFour(from index: Int) -> (Entry, Int) {
+            let first = entries[index]
+            let second = entries[index &+ 1]
+            let third = entries[index &+ 2]
+            let fourth = entries[index &+ 3]
+            let secondWins = second.precedes(first)
+            let fourthWins = fourth.precedes(third)
+            let firstPair = Entry.select(secondWins, second, otherwise: first)
+            let secondPair = Entry.select(fourthWins, fourth, otherwise: third)
+            let firstPairIndex = index &+ (secondWins ? 1 : 0)
+            let secondPairIndex = index &+ 2 &+ (fourthWins ? 1 : 0)
+            let secondPairWins = secondPair.precedes(firstPair)
+            let earliestIndex = firstPairIndex &+ (secondPairWins ? 1 : 0) &* (secondPairIndex &- firstPairIndex)
+            return (Entry.select(secondPairWins, secondPair, otherwise: firstPair), earliestIndex)
         }
     }
 }
