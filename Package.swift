@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "Binoculars",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .library(name: "MonitoringEngine", targets: ["MonitoringEngine"]),
         .library(name: "Simulation", targets: ["Simulation"]),

@@ -5,7 +5,7 @@ import PackageDescription
 // malloc interposer never reach what a user of the Binoculars library builds.
 let package = Package(
     name: "BinocularsBenchmarks",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     dependencies: [
         .package(name: "Binoculars", path: ".."),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),

@@ -5,7 +5,7 @@ import PackageDescription
 // `swift test` of Binoculars pays for it. Build and run it with Fuzz/run.sh.
 let package = Package(
     name: "BinocularsFuzz",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     dependencies: [.package(name: "Binoculars", path: "..")],
     targets: [
         .executableTarget(

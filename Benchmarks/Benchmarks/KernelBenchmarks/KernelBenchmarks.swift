@@ -14,7 +14,7 @@ let benchmarks: @Sendable () -> Void = {
     )
 
     for (label, pending) in [("1k", 1_000), ("1M", 1_000_000)] {
-        Benchmark("EventQueueScheduleAndPop-\(label)Pending", configuration: .init(scalingFactor: .kilo)) { benchmark, model in
+        Benchmark("AgendaScheduleAndPop-\(label)Pending", configuration: .init(scalingFactor: .kilo)) { benchmark, model in
             for _ in benchmark.scaledIterations { try model.scheduleAndPop() }
         } setup: {
             try HoldModel(pending: pending)
@@ -52,24 +52,24 @@ var kernelThresholds: [BenchmarkMetric: BenchmarkThresholds] {
     ]
 }
 
-/// A payload the size of the simulator's largest event, so that queue entries are as large as in a run.
+/// A payload of the simulator's kind; its larger case takes 24 bytes with its tag, the world's largest event 32.
 enum KernelEvent {
     case arrival(channel: Int32)
     case agentAnswers(ConversationID, agent: Int32, ParticipantID)
 }
 
-/// What went wrong in a hold model: the queue refused an event or ran empty, so the figures would be meaningless.
+/// What went wrong in a hold model: the agenda refused an event or ran empty, so the figures would be meaningless.
 struct HoldModelError: Error, CustomStringConvertible {
     let description: String
 }
 
-/// An event queue holding `pending` events, driven by the classic hold model: every operation schedules one event a
-/// random delay after the current instant, then pops the earliest, so the queue keeps its size and its shape.
+/// An agenda holding `pending` events, driven by the classic hold model: every operation schedules one event a
+/// random delay after the current instant, then pops the earliest, so the agenda keeps its size and its shape.
 final class HoldModel {
     // The model is a class (package-benchmark hands the setup's value to the measured closure), and every access to
     // a class's stored property is checked for exclusivity at run time; the model is used from one thread, so the
-    // checks only measure the harness, not the queue.
-    @exclusivity(unchecked) private var queue: EventQueue<KernelEvent>
+    // checks only measure the harness, not the agenda.
+    @exclusivity(unchecked) private var agenda: Agenda<KernelEvent>
     @exclusivity(unchecked) private var now = Instant.zero
     /// Exponential delays with a mean of one microsecond per pending event, drawn before measuring.
     private let delays: [TimeSpan]
@@ -79,7 +79,7 @@ final class HoldModel {
         var stream = RandomStreams(rootSeed: 1).stream(named: "hold model delays")
         let distribution = Distribution.exponential(mean: Double(pending) * 1_000)
         delays = (0..<4_096).map { _ in TimeSpan(nanoseconds: Int64(distribution.sample(using: &stream))) }
-        queue = EventQueue(capacityLimit: pending + 1, reservedCapacity: pending + 1)
+        agenda = Agenda(capacityLimit: pending + 1, reservedCapacity: pending + 1)
         for index in 0..<pending {
             try schedule(.agentAnswers(ConversationID(UInt64(index + 1)), agent: 1, ParticipantID(1)))
         }
@@ -87,15 +87,15 @@ final class HoldModel {
 
     func scheduleAndPop() throws {
         try schedule(.arrival(channel: 0))
-        guard let (instant, _) = queue.popNext() else { throw HoldModelError(description: "the queue ran empty") }
+        guard let (instant, _) = agenda.popNext() else { throw HoldModelError(description: "the agenda ran empty") }
         now = instant
     }
 
     private func schedule(_ event: KernelEvent) throws {
         let delay = delays[nextDelay & (delays.count - 1)]
         nextDelay &+= 1
-        guard case .scheduled = queue.schedule(event, at: now + delay) else {
-            throw HoldModelError(description: "the queue refused an event at \(queue.count) pending")
+        guard case .scheduled = agenda.schedule(event, at: now + delay) else {
+            throw HoldModelError(description: "the agenda refused an event at \(agenda.count) pending")
         }
     }
 }

@@ -13,7 +13,7 @@ public struct World: Sendable {
     var nodes: [NodeRuntime] = []
     /// The events the nodes' read models apply, kept once for all of them.
     var viewLog = ViewLog()
-    var queue: EventQueue<WorldEvent>
+    var agenda: Agenda<WorldEvent>
     public internal(set) var now = Instant.zero
     let end: Instant
 
@@ -102,7 +102,7 @@ public struct World: Sendable {
         engine = MonitoringEngine(
             configuration: EngineConfiguration(
                 leaseDuration: configuration.engine.leaseDuration, renewalInterval: configuration.engine.renewalInterval))
-        queue = EventQueue(capacityLimit: configuration.limits.maximumPendingEvents)
+        agenda = Agenda(capacityLimit: configuration.limits.maximumPendingEvents)
         end = Instant.zero + configuration.duration
         observer = LockObserver(leaseDuration: configuration.engine.leaseDuration)
         history = History(capacity: configuration.limits.maximumHistoryOperations)
@@ -112,12 +112,12 @@ public struct World: Sendable {
     /// Runs the world to its end (or a limit) and returns its results.
     public mutating func run() -> RunResult {
         setUp()
-        while let next = queue.peekInstant, next <= end {
+        while let next = agenda.peekInstant, next <= end {
             guard eventsProcessed < configuration.limits.maximumEvents else {
                 stopReason = .eventLimitReached
                 break
             }
-            let (instant, event) = queue.popNext()!
+            let (instant, event) = agenda.popNext()!
             now = instant
             eventsProcessed += 1
             handle(event)
@@ -138,7 +138,7 @@ public struct World: Sendable {
 
     mutating func schedule(_ event: WorldEvent, at instant: Instant) {
         guard instant <= end else { return }
-        if case .rejectedAtCapacity = queue.schedule(event, at: max(instant, now)) {
+        if case .rejectedAtCapacity = agenda.schedule(event, at: max(instant, now)) {
             stopReason = .pendingEventLimitReached
         }
     }
