@@ -31,13 +31,7 @@ public enum RegressionFile {
 
     public static func load(path: String) throws(ScenarioError) -> [Regression] {
         let text = try FileText.read(path, expected: "a regressions file (.yaml)")
-        let root: YAMLNode?
-        do {
-            root = try Yams.compose(yaml: text)
-        } catch {
-            throw ScenarioLoader.syntaxError(error, text: text, path: path)
-        }
-        guard let root else { return [] }
+        guard let root = try ScenarioLoader.compose(text, path: path) else { return [] }
         let reader = ScenarioReader(file: path)
         let regressions = reader.items(root, "regressions", of: "regressions") { node, itemPath in
             regression(reader, node, itemPath, file: path)

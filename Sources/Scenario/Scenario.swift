@@ -49,6 +49,9 @@ public enum ScenarioLoader {
     /// one before (a "billion laughs"), is refused before it is read for ever.
     public static let valuesMaximum = 100_000
 
+    static let valuesOverflowMessage =
+        "the file holds more than \(valuesMaximum) values once each alias (*name) is replaced by what it names; the count passes the limit here"
+
     /// The most values all the variants of a sweep may hold together: each variant is a file read and written out
     /// whole, so a hundred values of each of two parameters are fine on a file of 200 values, not of 100,000.
     public static let sweepValuesMaximum = 2_000_000
@@ -103,27 +106,27 @@ public enum ScenarioLoader {
         try decode(text, path: path).base
     }
 
-    /// The file's scenario without its sweep, and one scenario per variant of the sweep (none without one).
-    static func decode(_ text: String, path: String) throws(ScenarioError) -> (base: Scenario, variants: [Scenario]) {
-        let root: YAMLNode?
+    /// The YAML of a file as Yams' nodes; nil for an empty file. A file that would pass `valuesMaximum` values once
+    /// its aliases are expanded is refused before Yams composes it (see `aliasExpansionPasses`).
+    static func compose(_ text: String, path: String) throws(ScenarioError) -> YAMLNode? {
+        if let (line, column) = aliasExpansionPasses(valuesMaximum, in: text) {
+            throw ScenarioError(file: path, line: line, column: column, message: valuesOverflowMessage)
+        }
         do {
-            root = try Yams.compose(yaml: text)
+            return try Yams.compose(yaml: text)
         } catch {
             throw syntaxError(error, text: text, path: path)
         }
-        guard let root else {
+    }
+
+    /// The file's scenario without its sweep, and one scenario per variant of the sweep (none without one).
+    static func decode(_ text: String, path: String) throws(ScenarioError) -> (base: Scenario, variants: [Scenario]) {
+        guard let root = try compose(text, path: path) else {
             throw ScenarioError(
                 file: path, line: 1, column: 1,
                 message: "the file is empty; expected a mapping with the keys \(ScenarioKeys.scenarioRequired.joined(separator: ", "))")
         }
         let reader = ScenarioReader(file: path)
-        var budget = valuesMaximum
-        if let node = overflow(root, budget: &budget) {
-            throw ScenarioError(
-                at: reader.location(of: node),
-                "the file holds more than \(valuesMaximum) values once each alias (*name) is replaced by what it names; the count passes the limit here"
-            )
-        }
         var sweep: [SweepParameter]?
         var sweepNode: YAMLNode?
         var baseRoot = root
