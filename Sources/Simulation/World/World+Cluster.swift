@@ -63,7 +63,7 @@ extension World {
     /// A node restarts and rebuilds its read model from the store before following events again.
     mutating func nodeRestarts(_ node: Int) {
         nodes[node].isUp = true
-        nodes[node].views = MonitoringReadModel(snapshotOf: engine, at: now)
+        nodes[node].views = store.readModelSnapshot(at: now)
         nodes[node].viewCursor = viewLog.end
         nodes[node].busyUntil = now
         scheduleRandomCrash(node)
@@ -99,30 +99,13 @@ extension World {
 
     // MARK: The store, and the deliberately broken variants
 
-    /// Applies a supervisor's lock command at the store, in the store's time. A configured
-    /// defect changes what the store does; the engine itself is never changed.
+    /// Applies a supervisor's lock command at the store, in the store's time, through the gateway: what the store runs
+    /// for it (another command before it, or instead of it, under a configured defect), and the answer.
     mutating func executeAtStore(_ command: Command, from node: Int) -> Result<Outcome, MonitoringError> {
-        switch (configuration.defect, command) {
-        case (.startFromStaleReadModel, .startMonitoring(let id, let supervisor, _, _)):
-            if nodes[node].views.holder(of: id) == nil, let active = engine.conversations[id]?.activeSession,
-                active.supervisor != supervisor
-            {
-                execute(.stopMonitoring(active.id, by: active.supervisor, from: .details))
-            }
-        case (.startWithoutIdempotency, .startMonitoring(let id, let supervisor, _, _)):
-            if let active = engine.conversations[id]?.activeSession, active.supervisor == supervisor {
-                execute(.stopMonitoring(active.id, by: supervisor, from: .interaction))
-            }
-        case (.stopByConversation, .stopMonitoring(let session, _, let source)):
-            if let active = engine.conversations[session.conversation]?.activeSession {
-                return execute(.stopMonitoring(active.id, by: active.supervisor, from: source))
-            }
-        case (.leaseByNodeClock, _):
-            return execute(command, at: nodes[node].clock(at: now))
-        default:
-            break
-        }
-        return execute(command)
+        let views = nodes[node].views
+        let run = store.run(command, nodeShows: { views.holder(of: $0) }, nodeClock: nodes[node].clock(at: now))
+        if let first = run.first { execute(first) }
+        return execute(run.command, at: run.at)
     }
 
     /// With `tellAgentAboutMonitor`, the monitored agent is told of every start (M14).

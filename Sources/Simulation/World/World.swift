@@ -8,7 +8,8 @@ import MonitoringEngine
 /// gives the same history, byte for byte. It touches the engine only through its public API.
 public struct World: Sendable {
     public let configuration: WorldConfiguration
-    var engine: MonitoringEngine
+    /// The store and the engine behind it; reached only through `execute`, the gateway.
+    var store: SimulatedStore
     /// The engine nodes, each with its read model (Interactions, Queue Activity) fed late (M26).
     var nodes: [NodeRuntime] = []
     /// The events the nodes' read models apply, kept once for all of them.
@@ -99,9 +100,7 @@ public struct World: Sendable {
         networkRandom = streams.stream(named: "network")
         contentionRandom = streams.stream(named: "contention")
         clusterRandom = streams.stream(named: "cluster")
-        engine = MonitoringEngine(
-            configuration: EngineConfiguration(
-                leaseDuration: configuration.engine.leaseDuration, renewalInterval: configuration.engine.renewalInterval))
+        store = SimulatedStore(configuration: configuration)
         agenda = Agenda(capacityLimit: configuration.limits.maximumPendingEvents)
         end = Instant.zero + configuration.duration
         observer = LockObserver(leaseDuration: configuration.engine.leaseDuration)
@@ -143,33 +142,36 @@ public struct World: Sendable {
         }
     }
 
-    /// Runs one engine command at the store, now (or at `instant`): checks invariants, observes
-    /// the events from outside, feeds every node's read model with its delay.
+    /// The gateway: the one place where a command reaches the store, now (or stamped `instant`), and where its
+    /// answer, its events and their deliveries come back to the world. It checks the engine's invariants, tells the
+    /// agents what their clients are told, lets the lock observer watch from outside, and feeds every node's read
+    /// model with its delay; nothing else in the world reads the store.
     @discardableResult
     mutating func execute(_ command: Command, at instant: Instant? = nil) -> Result<Outcome, MonitoringError> {
         let result: Result<Outcome, MonitoringError>
         let at = instant ?? now
         if let wallClock {
             let started = wallClock()
-            result = engine.execute(command, at: at)
+            result = store.execute(command, at: at)
             engineWallNanoseconds &+= wallClock() &- started
         } else {
-            result = engine.execute(command, at: at)
+            result = store.execute(command, at: at)
         }
         engineCommands += 1
         interval.engineCommands += 1
         trace?(now, command, result)
         if configuration.engine.checkInvariants {
             let every = configuration.engine.thoroughCheckEvery
-            let violations = engine.checkInvariants(thorough: every > 0 && engineCommands % every == 0)
+            let violations = store.checkInvariants(thorough: every > 0 && engineCommands % every == 0)
             if !violations.isEmpty { recordViolations(violations.map { "\($0) after \(command) at \(now)" }) }
         }
-        let events = engine.events
+        let events = store.events
         guard !events.isEmpty else { return result }
-        agentsHear(events, engine.deliveries)
+        let deliveries = store.deliveries
+        agentsHear(events, deliveries)
         endedSessions.removeAll(keepingCapacity: true)
         let leaked = leakedDeliveries(events)
-        observer.observe(events, leaked.isEmpty ? engine.deliveries : engine.deliveries + leaked, at: now, ended: &endedSessions)
+        observer.observe(events, leaked.isEmpty ? deliveries : deliveries + leaked, at: now, ended: &endedSessions)
         for (session, conversation, reason, instant) in endedSessions {
             sessionEnded(session, conversation, reason, at: instant)
         }
