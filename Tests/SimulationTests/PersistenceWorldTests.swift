@@ -28,7 +28,7 @@ struct PersistenceWorldTests {
             var world = World(configuration: configuration)
             let result = world.run()
             #expect(result.summary.invariants.held, "\(configuration.name)")
-            staleStopsRefused += try checkReload(world.store.engineAfterRun, at: world.now, name: configuration.name)
+            staleStopsRefused += try checkReload(world.cluster.store.engineAfterRun, at: world.now, name: configuration.name)
         }
         #expect(staleStopsRefused > 0, "M11 a stale token's stop was refused across a reload")
     }

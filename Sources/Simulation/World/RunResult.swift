@@ -241,7 +241,7 @@ public struct RunTiming: Sendable, Hashable, Codable {
 
 extension World {
     func result() -> RunResult {
-        let measured = metrics.intervals
+        let measured = measurement.metrics.intervals
         let customers = measured.reduce(CustomerFigures()) { $0 + $1.customers }
         let busy = measured.reduce(0.0) { $0 + $1.busyAgentSeconds }
         let staffed = measured.reduce(0.0) { $0 + $1.staffedAgentSeconds }
@@ -260,37 +260,40 @@ extension World {
             concurrentMonitoredMaximum: measured.map(\.concurrentMonitoredMaximum).max() ?? 0)
         let checkStarted = wallClock?() ?? 0
         let linearizability = LockHistoryChecker.check(
-            records: history.operations.map { LockHistoryRecord($0, operationID: $0.request) }, concurrently: false)
+            records: measurement.history.operations.map { LockHistoryRecord($0, operationID: $0.request) }, concurrently: false)
         let checkerSeconds = Double((wallClock?() ?? 0) &- checkStarted) / 1e9
         let nonLinearizable = linearizability.notLinearizableCount + linearizability.invalidCount
         let invariants = InvariantSummary(
-            held: invariantViolationCount == 0 && observer.violationCount == 0 && nonLinearizable == 0,
-            engineViolations: invariantViolationCount, observerViolations: observer.violationCount,
+            held: measurement.invariantViolationCount == 0 && measurement.observer.violationCount == 0 && nonLinearizable == 0,
+            engineViolations: measurement.invariantViolationCount, observerViolations: measurement.observer.violationCount,
             nonLinearizableConversations: nonLinearizable, undecidedConversations: linearizability.unknownCount,
-            examples: Array((invariantViolations + observer.violations + linearizability.failures.prefix(3).map { "\($0)" }).prefix(20)))
+            examples: Array(
+                (measurement.invariantViolations + measurement.observer.violations + linearizability.failures.prefix(3).map { "\($0)" }).prefix(20)))
         let summary = RunSummary(
             scenario: configuration.name, seed: configuration.seed, simulatedSeconds: (now - Instant.zero).seconds,
             warmUpSeconds: configuration.warmUp.seconds, stopReason: stopReason.rawValue, events: eventsProcessed,
-            engineCommands: engineCommands, conversations: conversations.count, agents: agents.count,
-            supervisors: supervisors.count,
+            engineCommands: engineCommands, conversations: routing.conversations.count, agents: routing.agents.count,
+            supervisors: supervision.supervisors.count,
             latencyMilliseconds: [
-                "start": metrics.startLatency.summary, "stop": metrics.stopLatency.summary, "renew": metrics.renewLatency.summary,
+                "start": measurement.metrics.startLatency.summary, "stop": measurement.metrics.stopLatency.summary,
+                "renew": measurement.metrics.renewLatency.summary,
             ],
-            stalenessMilliseconds: metrics.staleness.summary, outcomes: metrics.outcomes, endsByReason: metrics.endsByReason,
-            automaticEnds: metrics.automaticEnds.filter { $0.value > 0 },
+            stalenessMilliseconds: measurement.metrics.staleness.summary, outcomes: measurement.metrics.outcomes,
+            endsByReason: measurement.metrics.endsByReason,
+            automaticEnds: measurement.metrics.automaticEnds.filter { $0.value > 0 },
             contentionRate: attempts == 0 ? 0 : rounded(Double(refused) / Double(attempts)),
-            monitoredSeconds: rounded(metrics.monitoredSeconds), kpis: kpis, invariants: invariants,
-            historyOperations: history.operations.count, historyTruncated: history.droppedCount > 0)
+            monitoredSeconds: rounded(measurement.metrics.monitoredSeconds), kpis: kpis, invariants: invariants,
+            historyOperations: measurement.history.operations.count, historyTruncated: measurement.history.droppedCount > 0)
         return RunResult(
-            summary: summary, history: history, intervals: metrics.intervals,
+            summary: summary, history: measurement.history, intervals: measurement.metrics.intervals,
             latencyDistribution: [
-                "start": metrics.startLatency.distribution, "stop": metrics.stopLatency.distribution,
-                "renew": metrics.renewLatency.distribution, "staleness": metrics.staleness.distribution,
+                "start": measurement.metrics.startLatency.distribution, "stop": measurement.metrics.stopLatency.distribution,
+                "renew": measurement.metrics.renewLatency.distribution, "staleness": measurement.metrics.staleness.distribution,
             ],
             timing: RunTiming(
                 wallSeconds: 0, eventsPerSecond: 0, engineCommandsPerSecond: 0,
-                engineNanosecondsPerCommand: engineCommands == 0 ? 0 : Double(engineWallNanoseconds) / Double(engineCommands),
-                checkerSeconds: checkerSeconds, historyOperations: history.operations.count, peakResidentBytes: 0))
+                engineNanosecondsPerCommand: engineCommands == 0 ? 0 : Double(measurement.engineWallNanoseconds) / Double(engineCommands),
+                checkerSeconds: checkerSeconds, historyOperations: measurement.history.operations.count, peakResidentBytes: 0))
     }
 
     private func rounded(_ value: Double) -> Double { (value * 1e6).rounded() / 1e6 }

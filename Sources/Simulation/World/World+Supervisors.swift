@@ -1,112 +1,34 @@
 import MonitoringEngine
 
-struct SupervisorRuntime: Sendable {
-    enum Phase: Sendable, Equatable {
-        /// Thinking before the next attempt.
-        case idle
-        /// A start is on its way.
-        case starting
-        case monitoring
-        /// A stop is on its way.
-        case stopping
-        /// The client vanished while monitoring: no renewals, no stop (M12).
-        case vanished
-    }
-
-    var user: UserID
-    var group: Int
-    /// The engine node the supervisor's console talks to.
-    var node: Int
-    var phase = Phase.idle
-    var conversation = ConversationID(0)
-    var token: UInt64 = 0
-    var presence = Presence.available
-    /// Bumped whenever the supervisor's session changes, so stale timers are ignored.
-    var generation: UInt32 = 0
-
-    init(user: UserID, group: Int, node: Int) {
-        self.user = user
-        self.group = group
-        self.node = node
-    }
-}
-
-/// A request from a supervisor's client to the engine, over the network.
-struct ClientRequest: Sendable {
-    enum Operation: Sendable {
-        case start(ConversationID, EntryPoint)
-        case stop(SessionID, StopSource)
-        case renew(SessionID)
-    }
-
-    var supervisor: Int
-    var operation: Operation
-    var sentAt: Instant
-    var attempt: Int
-    var result: Result<Outcome, MonitoringError>?
-    var answered = false
-    var timedOut = false
-    /// Scheduled events that refer to the request; it is freed after the last.
-    var liveEvents = 0
-    /// Unique per request, for pairing history lines and for the store's de-duplication.
-    var serial = 0
-    /// The epoch of the node that took the request; a crash since loses the answer.
-    var nodeEpoch: UInt32 = 0
-    /// A duplicate or late stop is not retried and does not change the supervisor's phase.
-    var isEcho = false
-
-    var function: OperationFunction {
-        switch operation {
-        case .start: .start
-        case .stop: .stop
-        case .renew: .renew
-        }
-    }
-
-    var conversation: ConversationID {
-        switch operation {
-        case .start(let id, _): id
-        case .stop(let session, _), .renew(let session): session.conversation
-        }
-    }
-
-    var token: UInt64? {
-        switch operation {
-        case .start: nil
-        case .stop(let session, _), .renew(let session): session.token
-        }
-    }
-}
-
 extension World {
-    func supervisorGroup(_ index: Int) -> SupervisorGroup { configuration.supervisorGroups[supervisors[index].group] }
+    func supervisorGroup(_ index: Int) -> SupervisorGroup { configuration.supervisorGroups[supervision.supervisors[index].group] }
 
     private mutating func rest(_ index: Int) {
-        supervisors[index].phase = .idle
-        supervisors[index].generation &+= 1
-        let think = seconds(supervisorGroup(index).thinkTime, &supervisorRandom)
-        schedule(.supervisorWakes(Int32(index), generation: supervisors[index].generation), after: think)
+        supervision.supervisors[index].phase = .idle
+        supervision.supervisors[index].generation &+= 1
+        let think = seconds(supervisorGroup(index).thinkTime, &supervision.supervisorRandom)
+        schedule(.supervisorWakes(Int32(index), generation: supervision.supervisors[index].generation), after: think)
     }
 
     // MARK: Choosing and starting
 
     mutating func supervisorWakes(_ index: Int, _ generation: UInt32) {
-        guard supervisors[index].generation == generation, supervisors[index].phase == .idle else { return }
-        guard supervisors[index].presence == .available, let target = pickConversation(for: index) else {
+        guard supervision.supervisors[index].generation == generation, supervision.supervisors[index].phase == .idle else { return }
+        guard supervision.supervisors[index].presence == .available, let target = pickConversation(for: index) else {
             rest(index)
             return
         }
         let group = supervisorGroup(index)
-        let entryPoint: EntryPoint = chance(group.queueActivityShare, &supervisorRandom) ? .queueActivity : .interactions
+        let entryPoint: EntryPoint = chance(group.queueActivityShare, &supervision.supervisorRandom) ? .queueActivity : .interactions
         beginStart(index, target, entryPoint)
     }
 
     private mutating func beginStart(_ index: Int, _ target: ConversationID, _ entryPoint: EntryPoint) {
-        supervisors[index].phase = .starting
-        supervisors[index].conversation = target
+        supervision.supervisors[index].phase = .starting
+        supervision.supervisors[index].conversation = target
         send(ClientRequest(supervisor: index, operation: .start(target, entryPoint), sentAt: now, attempt: 0))
-        if chance(configuration.contention.presenceFlapAroundStartProbability, &contentionRandom) {
-            let offset = TimeSpan(nanoseconds: Int64(contentionRandom.nextUnitInterval() * 1e8))
+        if chance(configuration.contention.presenceFlapAroundStartProbability, &supervision.contentionRandom) {
+            let offset = TimeSpan(nanoseconds: Int64(supervision.contentionRandom.nextUnitInterval() * 1e8))
             schedule(.presenceFlap(Int32(index), .busy), after: offset)
             schedule(.presenceFlap(Int32(index), .available), after: offset + .seconds(1))
         }
@@ -115,36 +37,36 @@ extension World {
     /// Picks an interaction the supervisor's (possibly stale) view shows as free, by the group's policy.
     private mutating func pickConversation(for index: Int) -> ConversationID? {
         let group = supervisorGroup(index)
-        let viewer = supervisors[index].user
-        let node = supervisors[index].node
-        guard nodes[node].isUp else { return nil }
+        let viewer = supervision.supervisors[index].user
+        let node = supervision.supervisors[index].node
+        guard cluster.nodes[node].isUp else { return nil }
         let followsButtons = group.followsButtons
         func shownFree(_ id: ConversationID) -> Bool {
             guard followsButtons else { return true }
-            if case .monitor = nodes[node].views.button(for: id, viewer: viewer) { return true }
+            if case .monitor = cluster.nodes[node].views.button(for: id, viewer: viewer) { return true }
             return false
         }
-        var random = supervisorRandom
-        defer { supervisorRandom = random }
+        var random = supervision.supervisorRandom
+        defer { supervision.supervisorRandom = random }
         switch group.policy {
         case .longest:
             // The oldest conversation shown free: a button is looked at only for a conversation older than the
             // best found so far, so a scan of thousands asks for a handful of buttons, not one each.
             var oldest: ConversationID?
-            for id in inProgress.elements where oldest.map({ id < $0 }) ?? true {
+            for id in routing.inProgress.elements where oldest.map({ id < $0 }) ?? true {
                 if shownFree(id) { oldest = id }
             }
             return oldest
         case .random:
-            return randomPick(inProgress, &random, shownFree)
+            return randomPick(routing.inProgress, &random, shownFree)
         case .queue(let name):
             guard let queue = configuration.queues.firstIndex(where: { $0.name == name }) else { return nil }
-            return randomPick(inProgressByQueue[queue], &random, shownFree)
+            return randomPick(routing.inProgressByQueue[queue], &random, shownFree)
         case .agentGroup(let name):
             guard let groupIndex = configuration.agentGroups.firstIndex(where: { $0.name == name }) else { return nil }
-            return randomPick(inProgress, &random) { id in
-                let agent = conversations[Int(id.rawValue - 1)].primaryAgent
-                return agent >= 0 && agents[agent].group == groupIndex && shownFree(id)
+            return randomPick(routing.inProgress, &random) { id in
+                let agent = routing.conversations[Int(id.rawValue - 1)].primaryAgent
+                return agent >= 0 && routing.agents[agent].group == groupIndex && shownFree(id)
             }
         }
     }
@@ -164,15 +86,15 @@ extension World {
     // MARK: Monitoring
 
     private mutating func startSucceeded(_ index: Int, _ session: MonitorSession) {
-        supervisors[index].phase = .monitoring
-        supervisors[index].conversation = session.id.conversation
-        supervisors[index].token = session.id.token
-        supervisors[index].generation &+= 1
-        let generation = supervisors[index].generation
+        supervision.supervisors[index].phase = .monitoring
+        supervision.supervisors[index].conversation = session.id.conversation
+        supervision.supervisors[index].token = session.id.token
+        supervision.supervisors[index].generation &+= 1
+        let generation = supervision.supervisors[index].generation
         let group = supervisorGroup(index)
-        let hold = seconds(group.holdTime, &supervisorRandom)
-        if chance(group.vanishProbability, &supervisorRandom) {
-            supervisors[index].phase = .vanished
+        let hold = seconds(group.holdTime, &supervision.supervisorRandom)
+        if chance(group.vanishProbability, &supervision.supervisorRandom) {
+            supervision.supervisors[index].phase = .vanished
             schedule(.clientReturns(Int32(index), generation: generation), after: hold)
             return
         }
@@ -181,26 +103,26 @@ extension World {
     }
 
     mutating func renewDue(_ index: Int, _ generation: UInt32) {
-        guard supervisors[index].generation == generation, supervisors[index].phase == .monitoring else { return }
-        let session = SessionID(conversation: supervisors[index].conversation, token: supervisors[index].token)
+        guard supervision.supervisors[index].generation == generation, supervision.supervisors[index].phase == .monitoring else { return }
+        let session = SessionID(conversation: supervision.supervisors[index].conversation, token: supervision.supervisors[index].token)
         send(ClientRequest(supervisor: index, operation: .renew(session), sentAt: now, attempt: 0))
         schedule(.renewDue(Int32(index), generation: generation), after: configuration.engine.renewalInterval)
     }
 
     mutating func holdEnds(_ index: Int, _ generation: UInt32) {
-        guard supervisors[index].generation == generation, supervisors[index].phase == .monitoring else { return }
-        let session = SessionID(conversation: supervisors[index].conversation, token: supervisors[index].token)
-        let source: StopSource = chance(supervisorGroup(index).stopFromInteractionShare, &supervisorRandom) ? .interaction : .details
-        supervisors[index].phase = .stopping
+        guard supervision.supervisors[index].generation == generation, supervision.supervisors[index].phase == .monitoring else { return }
+        let session = SessionID(conversation: supervision.supervisors[index].conversation, token: supervision.supervisors[index].token)
+        let source: StopSource = chance(supervisorGroup(index).stopFromInteractionShare, &supervision.supervisorRandom) ? .interaction : .details
+        supervision.supervisors[index].phase = .stopping
         send(ClientRequest(supervisor: index, operation: .stop(session, source), sentAt: now, attempt: 0))
         let contention = configuration.contention
-        if chance(contention.duplicateStopProbability, &contentionRandom) {
+        if chance(contention.duplicateStopProbability, &supervision.contentionRandom) {
             send(ClientRequest(supervisor: index, operation: .stop(session, source), sentAt: now, attempt: 0, isEcho: true))
         }
-        if chance(contention.lateStopProbability, &contentionRandom) {
+        if chance(contention.lateStopProbability, &supervision.contentionRandom) {
             schedule(
                 .lateStop(Int32(index), token: session.token, session.conversation),
-                after: seconds(contention.lateStopDelaySeconds, &contentionRandom))
+                after: seconds(contention.lateStopDelaySeconds, &supervision.contentionRandom))
         }
     }
 
@@ -213,8 +135,9 @@ extension World {
     /// at which the caller schedules the competing end so both land on the same instant.
     mutating func raceStop(_ index: Int, token: UInt64, _ id: ConversationID, after delay: TimeSpan) -> Instant {
         let session = SessionID(conversation: id, token: token)
-        let request = allocate(ClientRequest(supervisor: index, operation: .stop(session, .interaction), sentAt: now, attempt: 0, isEcho: true))
-        history.append(now, process: index, .invoke, .stop, conversation: id, token: token, request: requests[request].serial)
+        let request = supervision.allocate(
+            ClientRequest(supervisor: index, operation: .stop(session, .interaction), sentAt: now, attempt: 0, isEcho: true))
+        measurement.history.append(now, process: index, .invoke, .stop, conversation: id, token: token, request: supervision.requests[request].serial)
         schedule(.requestArrives(Int32(request)), about: request, after: delay)
         schedule(.requestTimesOut(Int32(request)), about: request, after: configuration.network.supervisor.timeout)
         return now + delay
@@ -224,33 +147,36 @@ extension World {
     mutating func sessionEnded(_ session: LockObserver.ActiveSession, _ id: ConversationID, _ reason: EndReason, at instant: Instant) {
         if measuring {
             // Like every other count of the summary, after warm-up only.
-            metrics.automaticEnds[reason.rawValue, default: 0] += reason == .stoppedFromDetails || reason == .stoppedFromInteraction ? 0 : 1
-            metrics.endsByReason[reason.rawValue, default: 0] += 1
-            interval.monitoredSeconds += (instant - session.startedAt).seconds
-            metrics.monitoredSeconds += (instant - session.startedAt).seconds
+            measurement.metrics.automaticEnds[reason.rawValue, default: 0] +=
+                reason == .stoppedFromDetails || reason == .stoppedFromInteraction ? 0 : 1
+            measurement.metrics.endsByReason[reason.rawValue, default: 0] += 1
+            measurement.interval.monitoredSeconds += (instant - session.startedAt).seconds
+            measurement.metrics.monitoredSeconds += (instant - session.startedAt).seconds
         }
         if reason != .stoppedFromDetails && reason != .stoppedFromInteraction {
             let process = supervisorIndex(of: session.supervisor) ?? -1
-            let serial = nextRequestSerial
-            nextRequestSerial += 1
+            let serial = supervision.nextRequestSerial
+            supervision.nextRequestSerial += 1
             // Recorded when the store decided it, so the history stays in real-time order.
-            history.append(now, process: process, .invoke, .end, conversation: id, token: session.token, reason: reason.rawValue, request: serial)
-            history.append(now, process: process, .ok, .end, conversation: id, token: session.token, reason: reason.rawValue, request: serial)
+            measurement.history.append(
+                now, process: process, .invoke, .end, conversation: id, token: session.token, reason: reason.rawValue, request: serial)
+            measurement.history.append(
+                now, process: process, .ok, .end, conversation: id, token: session.token, reason: reason.rawValue, request: serial)
         }
         guard let index = supervisorIndex(of: session.supervisor) else { return }
-        let push = milliseconds(configuration.network.supervisor.downMilliseconds, &networkRandom)
+        let push = milliseconds(configuration.network.supervisor.downMilliseconds, &cluster.networkRandom)
         schedule(.sessionEndNotice(Int32(index), token: session.token, id), after: push)
     }
 
     mutating func sessionEndNotice(_ index: Int, _ token: UInt64, _ id: ConversationID) {
-        guard supervisors[index].conversation == id, supervisors[index].token == token,
-            supervisors[index].phase == .monitoring
+        guard supervision.supervisors[index].conversation == id, supervision.supervisors[index].token == token,
+            supervision.supervisors[index].phase == .monitoring
         else { return }
         rest(index)
     }
 
     mutating func clientReturns(_ index: Int, _ generation: UInt32) {
-        guard supervisors[index].generation == generation, supervisors[index].phase == .vanished else { return }
+        guard supervision.supervisors[index].generation == generation, supervision.supervisors[index].phase == .vanished else { return }
         rest(index)
     }
 
@@ -259,12 +185,13 @@ extension World {
     mutating func presenceChange(_ index: Int) {
         let group = supervisorGroup(index)
         guard !group.presenceChangeTo.isEmpty else { return }
-        let presence = group.presenceChangeTo[supervisorRandom.nextIndex(below: group.presenceChangeTo.count)]
+        let presence = group.presenceChangeTo[supervision.supervisorRandom.nextIndex(below: group.presenceChangeTo.count)]
         setPresence(index, presence)
-        schedule(.presenceRestore(Int32(index)), after: seconds(group.presenceChangeLength, &supervisorRandom))
+        schedule(.presenceRestore(Int32(index)), after: seconds(group.presenceChangeLength, &supervision.supervisorRandom))
         if let interval = group.presenceChangeInterval {
             schedule(
-                .presenceChange(Int32(index)), after: seconds(interval, &supervisorRandom) + seconds(group.presenceChangeLength, &supervisorRandom))
+                .presenceChange(Int32(index)),
+                after: seconds(interval, &supervision.supervisorRandom) + seconds(group.presenceChangeLength, &supervision.supervisorRandom))
         }
     }
 
@@ -273,10 +200,10 @@ extension World {
     mutating func presenceFlap(_ index: Int, to presence: Presence) { setPresence(index, presence) }
 
     private mutating func setPresence(_ index: Int, _ presence: Presence) {
-        let user = supervisors[index].user
-        supervisors[index].presence = presence
+        let user = supervision.supervisors[index].user
+        supervision.supervisors[index].presence = presence
         execute(.setPresence(user, presenceAsApplied(user, presence)))
-        if presence == .offline { observer.checkNoSessions(of: user, wentOffline: now) }
+        if presence == .offline { measurement.observer.checkNoSessions(of: user, wentOffline: now) }
     }
 
     // MARK: Stampedes
@@ -285,18 +212,18 @@ extension World {
     mutating func stampede(_ index: Int) {
         let settings = configuration.contention.stampedes[index]
         if let every = settings.every { schedule(.stampede(Int32(index)), after: every) }
-        guard !inProgress.isEmpty else { return }
-        let target = inProgress[contentionRandom.nextIndex(below: inProgress.count)]
+        guard !routing.inProgress.isEmpty else { return }
+        let target = routing.inProgress[supervision.contentionRandom.nextIndex(below: routing.inProgress.count)]
         var chosen = 0
         var tries = 0
-        while chosen < settings.supervisors, tries < settings.supervisors * 8, !supervisors.isEmpty {
+        while chosen < settings.supervisors, tries < settings.supervisors * 8, !supervision.supervisors.isEmpty {
             tries += 1
-            let supervisor = contentionRandom.nextIndex(below: supervisors.count)
-            guard supervisors[supervisor].phase == .idle else { continue }
-            supervisors[supervisor].phase = .starting
-            supervisors[supervisor].generation &+= 1
+            let supervisor = supervision.contentionRandom.nextIndex(below: supervision.supervisors.count)
+            guard supervision.supervisors[supervisor].phase == .idle else { continue }
+            supervision.supervisors[supervisor].phase = .starting
+            supervision.supervisors[supervisor].generation &+= 1
             chosen += 1
-            let offset = TimeSpan(nanoseconds: Int64(contentionRandom.nextUnitInterval() * Double(settings.window.nanoseconds)))
+            let offset = TimeSpan(nanoseconds: Int64(supervision.contentionRandom.nextUnitInterval() * Double(settings.window.nanoseconds)))
             schedule(.stampedeAttempt(Int32(supervisor), target), after: offset)
         }
     }
@@ -307,129 +234,113 @@ extension World {
 
     // MARK: The network
 
-    private mutating func allocate(_ request: ClientRequest) -> Int {
-        var request = request
-        request.serial = nextRequestSerial
-        nextRequestSerial += 1
-        if let free = freeRequests.popLast() {
-            requests[Int(free)] = request
-            return Int(free)
-        }
-        requests.append(request)
-        return requests.count - 1
-    }
-
-    func latencyFactor(_ spikes: [LatencySpike]) -> Double {
-        var factor = 1.0
-        for spike in spikes where now >= Instant.zero + spike.at && now < Instant.zero + spike.at + spike.length {
-            factor *= spike.factor
-        }
-        return factor
-    }
-
     /// Schedules an event about a request, counting it so the request is freed only after its last event.
     mutating func schedule(_ event: WorldEvent, about request: Int, after delay: TimeSpan) {
-        requests[request].liveEvents += 1
+        supervision.requests[request].liveEvents += 1
         schedule(event, after: delay)
     }
 
     /// Sends a request to the supervisor's node; the client gives up after its time-out.
     private mutating func send(_ request: ClientRequest) {
-        let index = allocate(request)
+        let index = supervision.allocate(request)
         let link = configuration.network.supervisor
-        history.append(
+        measurement.history.append(
             now, process: request.supervisor, .invoke, request.function, conversation: request.conversation, token: request.token,
-            request: requests[index].serial)
+            request: supervision.requests[index].serial)
         schedule(.requestTimesOut(Int32(index)), about: index, after: link.timeout)
-        guard let delay = clientHop(link.upMilliseconds) else { return }
+        guard let delay = cluster.clientHop(link.upMilliseconds, at: now, spikes: configuration.contention.latencySpikes) else { return }
         schedule(.requestArrives(Int32(index)), about: index, after: delay)
     }
 
     /// The request reaches the supervisor's node, which forwards it to the store.
     mutating func requestArrives(_ index: Int) {
-        defer { release(index) }
-        let node = supervisors[requests[index].supervisor].node
-        guard nodes[node].isUp else { return }
-        interval.nodeRequests += 1
-        requests[index].nodeEpoch = nodes[node].epoch
+        defer { supervision.release(index) }
+        let node = supervision.supervisors[supervision.requests[index].supervisor].node
+        guard cluster.nodes[node].isUp else { return }
+        measurement.interval.nodeRequests += 1
+        supervision.requests[index].nodeEpoch = cluster.nodes[node].epoch
         // A node with a service time works on one request at a time: a request waits for those before it.
         var queued = TimeSpan.zero
         if let service = configuration.cluster.nodeServiceMilliseconds {
-            let done = max(now, nodes[node].busyUntil) + milliseconds(service, &clusterRandom)
-            nodes[node].busyUntil = done
+            let done = max(now, cluster.nodes[node].busyUntil) + milliseconds(service, &cluster.clusterRandom)
+            cluster.nodes[node].busyUntil = done
             queued = done - now
         }
         forwardToStore(index, from: node, after: queued)
-        if chance(configuration.cluster.messageDuplicationProbability, &clusterRandom) { forwardToStore(index, from: node, after: queued) }
+        if chance(configuration.cluster.messageDuplicationProbability, &cluster.clusterRandom) { forwardToStore(index, from: node, after: queued) }
     }
 
     private mutating func forwardToStore(_ index: Int, from node: Int, after queued: TimeSpan) {
-        guard let delay = storeHop(node) else { return }
+        guard let delay = cluster.storeHop(node, at: now) else { return }
         schedule(.requestReachesStore(Int32(index)), about: index, after: queued + delay)
     }
 
     /// The store applies the request atomically, once: a duplicate delivery gets the first answer.
     mutating func requestReachesStore(_ index: Int) {
-        defer { release(index) }
-        if requests[index].result == nil { requests[index].result = applyAtStore(requests[index]) }
-        guard let delay = storeHop(supervisors[requests[index].supervisor].node) else { return }
+        defer { supervision.release(index) }
+        if supervision.requests[index].result == nil { supervision.requests[index].result = applyAtStore(supervision.requests[index]) }
+        guard let delay = cluster.storeHop(supervision.supervisors[supervision.requests[index].supervisor].node, at: now) else { return }
         schedule(.responseReachesNode(Int32(index)), about: index, after: delay)
     }
 
     /// The answer reaches the node; a node that crashed since it took the request has lost it.
     mutating func responseReachesNode(_ index: Int) {
-        defer { release(index) }
-        let node = supervisors[requests[index].supervisor].node
-        guard nodes[node].isUp, nodes[node].epoch == requests[index].nodeEpoch else { return }
-        guard let delay = clientHop(configuration.network.supervisor.downMilliseconds) else { return }
+        defer { supervision.release(index) }
+        let node = supervision.supervisors[supervision.requests[index].supervisor].node
+        guard cluster.nodes[node].isUp, cluster.nodes[node].epoch == supervision.requests[index].nodeEpoch else { return }
+        guard
+            let delay = cluster.clientHop(configuration.network.supervisor.downMilliseconds, at: now, spikes: configuration.contention.latencySpikes)
+        else { return }
         schedule(.responseArrives(Int32(index)), about: index, after: delay)
     }
 
     /// The command a request becomes at the store, with the supervisor's agent choice (M6): the
     /// console shows the agents and the supervisor picks one at once.
     private mutating func applyAtStore(_ request: ClientRequest) -> Result<Outcome, MonitoringError> {
-        let supervisor = supervisors[request.supervisor].user
+        let supervisor = supervision.supervisors[request.supervisor].user
         let command: Command =
             switch request.operation {
             case .start(let id, let entryPoint): .startMonitoring(id, supervisor: supervisor, agent: nil, via: entryPoint)
             case .stop(let session, let source): .stopMonitoring(session, by: supervisor, from: source)
             case .renew(let session): .renewLease(session, by: supervisor)
             }
-        let node = supervisors[request.supervisor].node
+        let node = supervision.supervisors[request.supervisor].node
         var result = executeAtStore(command, from: node)
         if case .failure(.agentChoiceRequired(let choices)) = result, case .start(let id, let entryPoint) = request.operation,
             !choices.isEmpty
         {
-            let choice = choices[supervisorRandom.nextIndex(below: choices.count)]
+            let choice = choices[supervision.supervisorRandom.nextIndex(below: choices.count)]
             result = executeAtStore(.startMonitoring(id, supervisor: supervisor, agent: choice.participant, via: entryPoint), from: node)
         }
         return result
     }
 
     mutating func responseArrives(_ index: Int) {
-        defer { release(index) }
-        guard !requests[index].timedOut, !requests[index].answered, let result = requests[index].result else { return }
-        requests[index].answered = true
-        let request = requests[index]
-        if measuring { metrics.recordLatency(request.function, now - request.sentAt) }
+        defer { supervision.release(index) }
+        guard !supervision.requests[index].timedOut, !supervision.requests[index].answered, let result = supervision.requests[index].result else {
+            return
+        }
+        supervision.requests[index].answered = true
+        let request = supervision.requests[index]
+        if measuring { measurement.metrics.recordLatency(request.function, now - request.sentAt) }
         switch result {
         case .success(let outcome):
             var token = request.token
             if case .monitoringStarted(let session) = outcome { token = session.id.token }
             if case .alreadyMonitoring(let session) = outcome { token = session.id.token }
-            history.append(
+            measurement.history.append(
                 now, process: request.supervisor, .ok, request.function, conversation: request.conversation, token: token, request: request.serial)
-            if measuring { metrics.count(.succeeded(request.function, startSuccess(outcome))) }
+            if measuring { measurement.metrics.count(.succeeded(request.function, startSuccess(outcome))) }
         case .failure(let error):
-            history.append(
+            measurement.history.append(
                 now, process: request.supervisor, .fail, request.function, conversation: request.conversation, token: request.token,
                 reason: error.code, request: request.serial)
-            if measuring { metrics.count(.refused(request.function, code: error.code)) }
+            if measuring { measurement.metrics.count(.refused(request.function, code: error.code)) }
         }
         if case .start = request.operation, measuring {
-            interval.monitorAttempts += 1
-            if case .success(.monitoringStarted) = result { interval.monitorGrants += 1 }
-            if case .failure(.alreadyMonitored) = result { interval.monitorRefusedAlreadyMonitored += 1 }
+            measurement.interval.monitorAttempts += 1
+            if case .success(.monitoringStarted) = result { measurement.interval.monitorGrants += 1 }
+            if case .failure(.alreadyMonitored) = result { measurement.interval.monitorRefusedAlreadyMonitored += 1 }
         }
         guard !request.isEcho else { return }
         handleAnswer(request, result)
@@ -447,28 +358,28 @@ extension World {
         let index = request.supervisor
         switch (request.operation, result) {
         case (.start, .success(.monitoringStarted(let session))), (.start, .success(.alreadyMonitoring(let session))):
-            if supervisors[index].phase == .starting { startSucceeded(index, session) }
+            if supervision.supervisors[index].phase == .starting { startSucceeded(index, session) }
         case (.start, _):
-            if supervisors[index].phase == .starting { rest(index) }
+            if supervision.supervisors[index].phase == .starting { rest(index) }
         case (.stop, _):
-            if supervisors[index].phase == .stopping { rest(index) }
+            if supervision.supervisors[index].phase == .stopping { rest(index) }
         case (.renew, .failure):
-            if supervisors[index].phase == .monitoring { rest(index) }
+            if supervision.supervisors[index].phase == .monitoring { rest(index) }
         case (.renew, .success):
             break
         }
     }
 
     mutating func requestTimesOut(_ index: Int) {
-        defer { release(index) }
-        let supervisor = requests[index].supervisor
-        guard !requests[index].answered else { return }
-        requests[index].timedOut = true
-        let request = requests[index]
-        history.append(
+        defer { supervision.release(index) }
+        let supervisor = supervision.requests[index].supervisor
+        guard !supervision.requests[index].answered else { return }
+        supervision.requests[index].timedOut = true
+        let request = supervision.requests[index]
+        measurement.history.append(
             now, process: request.supervisor, .info, request.function, conversation: request.conversation, token: request.token, reason: "timeout",
             request: request.serial)
-        if measuring { metrics.count(.timedOut(request.function)) }
+        if measuring { measurement.metrics.count(.timedOut(request.function)) }
         guard !request.isEcho else { return }
         let link = configuration.network.supervisor
         if request.attempt < link.retries {
@@ -483,15 +394,10 @@ extension World {
             return
         }
         switch request.operation {
-        case .start: if supervisors[supervisor].phase == .starting { rest(supervisor) }
-        case .stop: if supervisors[supervisor].phase == .stopping { rest(supervisor) }
+        case .start: if supervision.supervisors[supervisor].phase == .starting { rest(supervisor) }
+        case .stop: if supervision.supervisors[supervisor].phase == .stopping { rest(supervisor) }
         case .renew: break
         }
     }
 
-    /// One event about the request was handled; after its last one the slot is reused.
-    mutating func release(_ index: Int) {
-        requests[index].liveEvents -= 1
-        if requests[index].liveEvents == 0 { freeRequests.append(Int32(index)) }
-    }
 }

@@ -4,49 +4,25 @@ import MonitoringEngine
 /// The simulated contact centre: customers, agents and supervisors on every channel, the
 /// network between their clients and the engine, and the real `MonitoringEngine` they drive.
 ///
+/// It is made of parts, each owning its state: `routing` (customers, queues, agents), `supervision` (the
+/// supervisors' clients and their requests), `cluster` (the nodes, the network between clients, nodes and the
+/// store, and the store that holds the engine) and `measurement` (metrics, history, the lock observer). The world
+/// itself keeps the agenda and the clock, dispatches each event to the behaviour it wakes (`World+Contact.swift`,
+/// `World+Supervisors.swift`, `World+Cluster.swift`), and is the gateway (`execute`) through which every command
+/// reaches the store and every answer and notification comes back.
+///
 /// A world is single-threaded and deterministic: the same configuration (seed included)
 /// gives the same history, byte for byte. It touches the engine only through its public API.
 public struct World: Sendable {
     public let configuration: WorldConfiguration
-    /// The store and the engine behind it; reached only through `execute`, the gateway.
-    var store: SimulatedStore
-    /// The engine nodes, each with its read model (Interactions, Queue Activity) fed late (M26).
-    var nodes: [NodeRuntime] = []
-    /// The events the nodes' read models apply, kept once for all of them.
-    var viewLog = ViewLog()
+    var routing: Routing
+    var supervision: Supervision
+    var cluster: SimulatedCluster
+    var measurement: Measurement
     var agenda: Agenda<WorldEvent>
     public internal(set) var now = Instant.zero
     let end: Instant
 
-    // Random streams, one per purpose, so that changing one part does not reshuffle others.
-    var arrivalRandom: [Xoshiro256StarStar]
-    var customerRandom: Xoshiro256StarStar
-    var agentRandom: Xoshiro256StarStar
-    var supervisorRandom: Xoshiro256StarStar
-    var networkRandom: Xoshiro256StarStar
-    var contentionRandom: Xoshiro256StarStar
-    var clusterRandom: Xoshiro256StarStar
-
-    var channels: [ChannelRuntime] = []
-    var queueIDs: [QueueID] = []
-    var pools: [Pool] = []
-    var agents: [AgentRuntime] = []
-    var supervisors: [SupervisorRuntime] = []
-    /// Indexed by conversation id − 1.
-    var conversations: [ConversationRuntime] = []
-    /// Conversations in progress, overall and per queue, for supervisors to pick from.
-    var inProgress = IndexedSet<ConversationID>()
-    var inProgressByQueue: [IndexedSet<ConversationID>] = []
-    var requests: [ClientRequest] = []
-    var freeRequests: [Int32] = []
-    var nextRequestSerial = 0
-
-    var observer: LockObserver
-    var endedSessions: [(LockObserver.ActiveSession, ConversationID, EndReason, Instant)] = []
-    public internal(set) var history: History
-    public internal(set) var metrics = RunMetrics()
-    public internal(set) var invariantViolations: [String] = []
-    public internal(set) var invariantViolationCount = 0
     public internal(set) var eventsProcessed = 0
     public internal(set) var engineCommands = 0
     public internal(set) var stopReason: StopReason = .completed
@@ -57,12 +33,15 @@ public struct World: Sendable {
     /// Told how far the run has got every 65,536 events, for progress lines. It only reads the world: a run
     /// with it gives the same results as one without.
     public var progress: (@Sendable (RunProgress) -> Void)?
-    public internal(set) var engineWallNanoseconds: UInt64 = 0
 
-    var interval: IntervalMetrics
-    var lastIntegration = Instant.zero
-    var busyAgentUnits = 0.0
-    var presentAgents = 0
+    /// Every lock operation as its client saw it.
+    public var history: History { measurement.history }
+    public var metrics: RunMetrics { measurement.metrics }
+    /// The engine invariants found broken, the first hundred in words, and how many in all.
+    public var invariantViolations: [String] { measurement.invariantViolations }
+    public var invariantViolationCount: Int { measurement.invariantViolationCount }
+    /// Wall-clock time spent in the engine, when `wallClock` is set.
+    public var engineWallNanoseconds: UInt64 { measurement.engineWallNanoseconds }
 
     /// How far a run has got, for progress lines.
     public struct RunProgress: Sendable, Hashable {
@@ -93,19 +72,19 @@ public struct World: Sendable {
         self.configuration = configuration
         self.wallClock = wallClock
         let streams = RandomStreams(rootSeed: configuration.seed)
-        arrivalRandom = configuration.channels.indices.map { streams.stream(named: "arrivals", index: $0) }
-        customerRandom = streams.stream(named: "customers")
-        agentRandom = streams.stream(named: "agents")
-        supervisorRandom = streams.stream(named: "supervisors")
-        networkRandom = streams.stream(named: "network")
-        contentionRandom = streams.stream(named: "contention")
-        clusterRandom = streams.stream(named: "cluster")
-        store = SimulatedStore(configuration: configuration)
+        routing = Routing(
+            arrivalRandom: configuration.channels.indices.map { streams.stream(named: "arrivals", index: $0) },
+            customerRandom: streams.stream(named: "customers"), agentRandom: streams.stream(named: "agents"))
+        supervision = Supervision(
+            supervisorRandom: streams.stream(named: "supervisors"), contentionRandom: streams.stream(named: "contention"))
+        cluster = SimulatedCluster(
+            settings: configuration.cluster, store: SimulatedStore(configuration: configuration),
+            networkRandom: streams.stream(named: "network"), clusterRandom: streams.stream(named: "cluster"))
+        measurement = Measurement(
+            observer: LockObserver(leaseDuration: configuration.engine.leaseDuration),
+            history: History(capacity: configuration.limits.maximumHistoryOperations))
         agenda = Agenda(capacityLimit: configuration.limits.maximumPendingEvents)
         end = Instant.zero + configuration.duration
-        observer = LockObserver(leaseDuration: configuration.engine.leaseDuration)
-        history = History(capacity: configuration.limits.maximumHistoryOperations)
-        interval = IntervalMetrics(startSeconds: 0)
     }
 
     /// Runs the world to its end (or a limit) and returns its results.
@@ -152,48 +131,43 @@ public struct World: Sendable {
         let at = instant ?? now
         if let wallClock {
             let started = wallClock()
-            result = store.execute(command, at: at)
-            engineWallNanoseconds &+= wallClock() &- started
+            result = cluster.store.execute(command, at: at)
+            measurement.engineWallNanoseconds &+= wallClock() &- started
         } else {
-            result = store.execute(command, at: at)
+            result = cluster.store.execute(command, at: at)
         }
         engineCommands += 1
-        interval.engineCommands += 1
+        measurement.interval.engineCommands += 1
         trace?(now, command, result)
         if configuration.engine.checkInvariants {
             let every = configuration.engine.thoroughCheckEvery
-            let violations = store.checkInvariants(thorough: every > 0 && engineCommands % every == 0)
-            if !violations.isEmpty { recordViolations(violations.map { "\($0) after \(command) at \(now)" }) }
+            let violations = cluster.store.checkInvariants(thorough: every > 0 && engineCommands % every == 0)
+            if !violations.isEmpty { measurement.recordViolations(violations.map { "\($0) after \(command) at \(now)" }) }
         }
-        let events = store.events
+        let events = cluster.store.events
         guard !events.isEmpty else { return result }
-        let deliveries = store.deliveries
+        let deliveries = cluster.store.deliveries
         agentsHear(events, deliveries)
-        endedSessions.removeAll(keepingCapacity: true)
+        measurement.endedSessions.removeAll(keepingCapacity: true)
         let leaked = leakedDeliveries(events)
-        observer.observe(events, leaked.isEmpty ? deliveries : deliveries + leaked, at: now, ended: &endedSessions)
-        for (session, conversation, reason, instant) in endedSessions {
+        measurement.observer.observe(events, leaked.isEmpty ? deliveries : deliveries + leaked, at: now, ended: &measurement.endedSessions)
+        for (session, conversation, reason, instant) in measurement.endedSessions {
             sessionEnded(session, conversation, reason, at: instant)
         }
-        interval.concurrentMonitoredMaximum = max(interval.concurrentMonitoredMaximum, observer.activeCount)
+        measurement.interval.concurrentMonitoredMaximum = max(measurement.interval.concurrentMonitoredMaximum, measurement.observer.activeCount)
         feedViews(events)
         return result
-    }
-
-    mutating func recordViolations(_ found: [String]) {
-        invariantViolationCount += found.count
-        invariantViolations += found.prefix(max(0, 100 - invariantViolations.count))
     }
 
     /// Sends the events the views show to every running node's read model, each batch after its own delay, in
     /// order: appended once to the shared log, each node's batch naming where it ends there.
     private mutating func feedViews(_ events: [EventRecord]) {
-        for record in events where MonitoringReadModel.shows(record.event) { viewLog.append(record) }
-        for node in nodes.indices where nodes[node].isUp {
-            let delay = milliseconds(configuration.network.viewDelayMilliseconds, &networkRandom)
-            let due = max(now + delay, nodes[node].feedBatches.last?.due ?? now)
-            let wasEmpty = nodes[node].feedBatches.isEmpty
-            nodes[node].feedBatches.append((due, viewLog.end))
+        for record in events where MonitoringReadModel.shows(record.event) { cluster.viewLog.append(record) }
+        for node in cluster.nodes.indices where cluster.nodes[node].isUp {
+            let delay = milliseconds(configuration.network.viewDelayMilliseconds, &cluster.networkRandom)
+            let due = max(now + delay, cluster.nodes[node].feedBatches.last?.due ?? now)
+            let wasEmpty = cluster.nodes[node].feedBatches.isEmpty
+            cluster.nodes[node].feedBatches.append((due, cluster.viewLog.end))
             if wasEmpty { schedule(.viewUpdate(node: Int32(node)), at: due) }
         }
         dropReadViews()
@@ -202,28 +176,28 @@ public struct World: Sendable {
     /// Applies the events now due to a node's read model, and measures staleness (M26): from a
     /// session's start to the read model showing it, plus the push to a supervisor's console.
     mutating func applyDueViews(_ node: Int) {
-        while let batch = nodes[node].feedBatches.first, batch.due <= now {
-            nodes[node].feedBatches.removeFirst()
-            while nodes[node].viewCursor < batch.end {
-                let record = viewLog[nodes[node].viewCursor]
-                nodes[node].viewCursor += 1
-                nodes[node].views.apply(record)
+        while let batch = cluster.nodes[node].feedBatches.first, batch.due <= now {
+            cluster.nodes[node].feedBatches.removeFirst()
+            while cluster.nodes[node].viewCursor < batch.end {
+                let record = cluster.viewLog[cluster.nodes[node].viewCursor]
+                cluster.nodes[node].viewCursor += 1
+                cluster.nodes[node].views.apply(record)
                 if case .monitoringStarted(_, let holder, _, _) = record.event, holder.since >= warmUpEnd {
-                    let push = milliseconds(configuration.network.supervisor.downMilliseconds, &networkRandom)
-                    metrics.recordStaleness((now - holder.since) + push)
+                    let push = milliseconds(configuration.network.supervisor.downMilliseconds, &cluster.networkRandom)
+                    measurement.metrics.recordStaleness((now - holder.since) + push)
                 }
             }
         }
-        if let next = nodes[node].feedBatches.first { schedule(.viewUpdate(node: Int32(node)), at: next.due) }
+        if let next = cluster.nodes[node].feedBatches.first { schedule(.viewUpdate(node: Int32(node)), at: next.due) }
         dropReadViews()
     }
 
     /// Drops from the log what every node still to be fed has read: a node with nothing on its way needs nothing
     /// of it (a node that restarts rebuilds its read model from the store and reads on from the log's end).
     private mutating func dropReadViews() {
-        var needed = viewLog.end
-        for node in nodes.indices where !nodes[node].feedBatches.isEmpty { needed = min(needed, nodes[node].viewCursor) }
-        viewLog.drop(before: needed)
+        var needed = cluster.viewLog.end
+        for node in cluster.nodes.indices where !cluster.nodes[node].feedBatches.isEmpty { needed = min(needed, cluster.nodes[node].viewCursor) }
+        cluster.viewLog.drop(before: needed)
     }
 
     var warmUpEnd: Instant { Instant.zero + configuration.warmUp }
@@ -271,37 +245,27 @@ public struct World: Sendable {
 
     mutating func leaseSweep() {
         execute(.expireLeases)
-        observer.checkLeases(sweptAt: now)
+        measurement.observer.checkLeases(sweptAt: now)
         schedule(.leaseSweep, after: .seconds(1))
     }
 
     // MARK: Intervals
 
-    /// Integrates agent occupancy up to now (called before every change of it).
-    mutating func integrateOccupancy() {
-        let seconds = (now - lastIntegration).seconds
-        if seconds > 0 {
-            interval.busyAgentSeconds += busyAgentUnits * seconds
-            interval.staffedAgentSeconds += Double(presentAgents) * seconds
-        }
-        lastIntegration = now
-    }
-
     mutating func intervalEnds() {
         closeInterval()
-        interval = IntervalMetrics(startSeconds: (now - Instant.zero).seconds)
-        interval.concurrentMonitoredMaximum = observer.activeCount
+        measurement.interval = IntervalMetrics(startSeconds: (now - Instant.zero).seconds)
+        measurement.interval.concurrentMonitoredMaximum = measurement.observer.activeCount
         schedule(.intervalEnds, after: configuration.reportingInterval)
     }
 
     /// Closes the current interval; it is reported if it lies after warm-up and is not empty.
     mutating func closeInterval() {
-        integrateOccupancy()
-        let lasted = (now - Instant.zero).seconds > interval.startSeconds
-        let latency = metrics.closeIntervalLatency()
-        if lasted, interval.startSeconds >= configuration.warmUp.seconds {
-            interval.latency = latency
-            metrics.intervals.append(interval)
+        measurement.integrateOccupancy(to: now)
+        let lasted = (now - Instant.zero).seconds > measurement.interval.startSeconds
+        let latency = measurement.metrics.closeIntervalLatency()
+        if lasted, measurement.interval.startSeconds >= configuration.warmUp.seconds {
+            measurement.interval.latency = latency
+            measurement.metrics.intervals.append(measurement.interval)
         }
     }
 
