@@ -34,6 +34,8 @@ extension World {
     /// Applies a supervisor's lock command at the store, in the store's time, through the gateway: what the store runs
     /// for it (another command before it, or instead of it, under a configured defect), and the answer.
     mutating func executeAtStore(_ command: Command, from node: Int) -> Result<Outcome, MonitoringError> {
+        // A correct store runs the command as it is: no read model to consult, no node clock to read.
+        guard cluster.store.defect != nil else { return execute(command) }
         let views = cluster.nodes[node].views
         let run = cluster.store.run(command, nodeShows: { views.holder(of: $0) }, nodeClock: cluster.nodes[node].clock(at: now))
         if let first = run.first { execute(first) }
