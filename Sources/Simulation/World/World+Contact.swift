@@ -98,9 +98,14 @@ extension World {
             kind = .messaging(channel.settings.platforms.isEmpty ? .whatsApp : channel.settings.platforms[platform].platform)
         }
         let context = ConversationContext(customer: CustomerDetails(name: "Customer"))
-        guard case .success(.conversationCreated(let id)) = execute(.createConversation(kind, context)) else { return }
-        execute(.enqueue(id, routing.queueIDs[channel.queue]))
-        execute(.sendMessage(id, from: .customer, .text, body: "Hello"))
+        submit(.createConversation(kind, context), then: .conversationCreated(channel: Int32(index)))
+    }
+
+    /// The customer's conversation exists: it joins its queue with a first message, and waits.
+    private mutating func conversationCreated(_ id: ConversationID, on index: Int) {
+        let channel = routing.channels[index]
+        submit(.enqueue(id, routing.queueIDs[channel.queue]))
+        submit(.sendMessage(id, from: .customer, .text, body: "Hello"))
         routing.conversations.append(
             ConversationRuntime(
                 channel: index, pool: channel.pool, arrivedAt: now,
@@ -118,7 +123,11 @@ extension World {
     mutating func customerAbandons(_ id: ConversationID) {
         let index = Int(id.rawValue - 1)
         guard routing.conversations[index].phase == .queued, !routing.conversations[index].answered else { return }
-        guard case .success = execute(.abandon(id)) else { return }
+        submit(.abandon(id), then: .abandoned(id))
+    }
+
+    private mutating func abandoned(_ id: ConversationID) {
+        let index = Int(id.rawValue - 1)
         routing.conversations[index].phase = .ended
         let short = now - routing.conversations[index].arrivedAt < configuration.shortAbandonThreshold
         countCustomer(index) {
@@ -145,7 +154,7 @@ extension World {
     mutating func customerReplies(_ id: ConversationID) {
         let index = Int(id.rawValue - 1)
         guard routing.conversations[index].phase == .talking else { return }
-        execute(.sendMessage(id, from: .customer, .text, body: "Thanks"))
+        submit(.sendMessage(id, from: .customer, .text, body: "Thanks"))
         routing.conversations[index].customerMessagesLeft -= 1
         schedule(
             .agentReplies(id),
@@ -183,25 +192,29 @@ extension World {
         }
     }
 
-    private mutating func offer(_ id: ConversationID, to agent: Int) {
-        guard case .success(.participantAdded(let participant)) = execute(.alertAgent(id, routing.agents[agent].user)) else { return }
+    /// Alerts an agent to a waiting conversation, or, as a conference, to one already in progress.
+    private mutating func offer(_ id: ConversationID, to agent: Int, conference: Bool = false) {
+        submit(.alertAgent(id, routing.agents[agent].user), then: .alerted(id, agent: Int32(agent), conference: conference))
+    }
+
+    private mutating func alerted(_ id: ConversationID, agent: Int, _ participant: ParticipantID, conference: Bool) {
         changeAgent(agent) { $0.active += 1 }
         let index = Int(id.rawValue - 1)
         if !routing.conversations[index].answered, !routing.conversations[index].offeredOnArrival, now == routing.conversations[index].arrivedAt {
             routing.conversations[index].offeredOnArrival = true
             countCustomer(index) { $0.offeredAtOnce += 1 }
         }
-        routing.conversations[index].phase = .alerting
+        if !conference { routing.conversations[index].phase = .alerting }
         let answer = milliseconds(configuration.network.agent.upMilliseconds, &cluster.networkRandom)
         schedule(.agentAnswers(id, agent: Int32(agent), participant), after: answer)
     }
 
     mutating func agentAnswers(_ id: ConversationID, agent: Int, _ participant: ParticipantID) {
+        submit(.connectAgent(id, participant), then: .connected(id, agent: Int32(agent), participant))
+    }
+
+    private mutating func connected(_ id: ConversationID, agent: Int, _ participant: ParticipantID) {
         let index = Int(id.rawValue - 1)
-        guard case .success = execute(.connectAgent(id, participant)) else {
-            releaseCapacity(of: agent)
-            return
-        }
         if routing.conversations[index].phase == .talking {
             // A conferenced second agent joined.
             schedule(
@@ -239,7 +252,7 @@ extension World {
         let index = Int(id.rawValue - 1)
         guard routing.conversations[index].phase == .talking else { return }
         let agent = routing.conversations[index].primaryAgent
-        execute(.sendMessage(id, from: routing.conversations[index].primaryParticipant, .text, body: "Let me check"))
+        submit(.sendMessage(id, from: routing.conversations[index].primaryParticipant, .text, body: "Let me check"))
         if routing.conversations[index].transferPending {
             routing.conversations[index].transferPending = false
             transfer(id)
@@ -294,8 +307,12 @@ extension World {
     mutating func agentCloses(_ id: ConversationID) {
         let index = Int(id.rawValue - 1)
         guard routing.conversations[index].phase == .talking else { return }
-        let connected = routing.conversations[index].connectedAgents
-        guard case .success = execute(.endConversation(id)) else { return }
+        // The agents' clients knew who was connected when the end was sent; the end's own notifications disconnect them.
+        submit(.endConversation(id), then: .ended(id, routing.conversations[index].connectedAgents))
+    }
+
+    private mutating func ended(_ id: ConversationID, _ connected: [ConnectedAgent]) {
+        let index = Int(id.rawValue - 1)
         routing.conversations[index].phase = .ended
         routing.leaveInProgress(id)
         for connection in connected {
@@ -317,10 +334,13 @@ extension World {
         }
         let agent = routing.conversations[index].primaryAgent
         let participant = routing.conversations[index].primaryParticipant
-        guard
-            case .success = execute(
-                .transfer(id, from: participant, to: .queue(routing.queueIDs[routing.pools[routing.conversations[index].pool].queue])))
-        else { return }
+        submit(
+            .transfer(id, from: participant, to: .queue(routing.queueIDs[routing.pools[routing.conversations[index].pool].queue])),
+            then: .transferred(id, agent: Int32(agent), participant))
+    }
+
+    private mutating func transferred(_ id: ConversationID, agent: Int, _ participant: ParticipantID) {
+        let index = Int(id.rawValue - 1)
         routing.leaveInProgress(id)
         routing.conversations[index].phase = .queued
         routing.conversations[index].primaryAgent = -1
@@ -336,19 +356,21 @@ extension World {
         var candidate = routing.pools[pool].available.first.map(Int.init)
         if candidate == primary { candidate = routing.pools[pool].available.dropFirst().first.map(Int.init) }
         guard let agent = candidate, agent != primary, routing.agents[agent].hasCapacity else { return }
-        offer(id, to: agent)
-        routing.conversations[Int(id.rawValue - 1)].phase = .talking
+        offer(id, to: agent, conference: true)
     }
 
     mutating func conferenceEnds(_ id: ConversationID, agent: Int, _ participant: ParticipantID) {
         guard routing.conversations[Int(id.rawValue - 1)].connectedAgents.contains(where: { $0.participant == participant }) else { return }
-        guard case .success = execute(.disconnectAgent(id, participant)) else { return }
+        submit(.disconnectAgent(id, participant), then: .disconnected(id, agent: Int32(agent), participant))
+    }
+
+    private mutating func disconnected(_ id: ConversationID, agent: Int, _ participant: ParticipantID) {
         schedule(.wrapUpDone(id, agent: Int32(agent), participant), after: seconds(agentGroup(of: agent).wrapUpTime, &routing.agentRandom))
     }
 
     mutating func wrapUpDone(_ id: ConversationID, agent: Int, _ participant: ParticipantID) {
         let code = configuration.queues[routing.pools[routing.conversations[Int(id.rawValue - 1)].pool].queue].wrapUpCodes.first ?? "done"
-        execute(.wrapUp(id, participant, code: code))
+        submit(.wrapUp(id, participant, code: code))
         releaseCapacity(of: agent)
     }
 
@@ -381,7 +403,7 @@ extension World {
         }
         let staffed = routing.agents[agent].isStaffed
         let presence: Presence = routing.agents[agent].offShift ? .offline : routing.agents[agent].onBreak ? .onBreak : .onQueue
-        execute(.setPresence(routing.agents[agent].user, presence))
+        submit(.setPresence(routing.agents[agent].user, presence))
         if staffed { makeAvailable(agent) }
     }
 
@@ -409,5 +431,63 @@ extension World {
     func supervisorIndex(of user: UserID) -> Int? {
         let index = Int(user.rawValue) - 1 - routing.agents.count
         return index >= 0 && index < supervision.supervisors.count ? index : nil
+    }
+}
+
+// MARK: - Answers
+
+/// What a customer's or an agent's client does once its command is answered: the rest of a behaviour, kept as a
+/// value, like the world's events, so that an answer can come back at once (from the simulated store) or later
+/// (from a live deployment, over HTTP) and be handled the same way.
+enum AnswerHandler: Sendable {
+    /// Nothing the client does next depends on the answer: a message, a wrap-up, a presence change.
+    case ignored
+    /// A customer's new conversation: it joins its channel's queue.
+    case conversationCreated(channel: Int32)
+    case abandoned(ConversationID)
+    /// An agent alerted to a conversation, as its first agent or, in a conference, a second one.
+    case alerted(ConversationID, agent: Int32, conference: Bool)
+    case connected(ConversationID, agent: Int32, ParticipantID)
+    /// The end of a conversation, with the agents its clients knew to be connected when they sent it.
+    case ended(ConversationID, [ConnectedAgent])
+    case transferred(ConversationID, agent: Int32, ParticipantID)
+    case disconnected(ConversationID, agent: Int32, ParticipantID)
+}
+
+extension World {
+    /// The customers' and agents' side of the gateway: a client's command leaves for the store and its answer comes
+    /// back to `answered(_:_:)` with what the client meant to do next. Their network time is drawn before the command
+    /// is sent (the delay of the event that sends it), so in the simulator the answer comes back at the same instant;
+    /// a live driver calls `answered` when the response arrives.
+    mutating func submit(_ command: Command, then handler: AnswerHandler = .ignored) {
+        let answer = execute(command)
+        answered(answer, handler)
+    }
+
+    /// A client's answer, handed to the behaviour that waits for it. A refused command changes nothing the client
+    /// knows, except an agent's connection, whose capacity goes back.
+    mutating func answered(_ answer: Result<Outcome, MonitoringError>, _ handler: AnswerHandler) {
+        switch (handler, answer) {
+        case (.ignored, _):
+            return
+        case (.conversationCreated(let channel), .success(.conversationCreated(let id))):
+            conversationCreated(id, on: Int(channel))
+        case (.abandoned(let id), .success):
+            abandoned(id)
+        case (.alerted(let id, let agent, let conference), .success(.participantAdded(let participant))):
+            alerted(id, agent: Int(agent), participant, conference: conference)
+        case (.connected(let id, let agent, let participant), .success):
+            connected(id, agent: Int(agent), participant)
+        case (.connected(_, let agent, _), .failure):
+            releaseCapacity(of: Int(agent))
+        case (.ended(let id, let connected), .success):
+            ended(id, connected)
+        case (.transferred(let id, let agent, let participant), .success):
+            transferred(id, agent: Int(agent), participant)
+        case (.disconnected(let id, let agent, let participant), .success):
+            disconnected(id, agent: Int(agent), participant)
+        default:
+            return
+        }
     }
 }

@@ -202,7 +202,7 @@ extension World {
     private mutating func setPresence(_ index: Int, _ presence: Presence) {
         let user = supervision.supervisors[index].user
         supervision.supervisors[index].presence = presence
-        execute(.setPresence(user, presenceAsApplied(user, presence)))
+        submit(.setPresence(user, presenceAsApplied(user, presence)))
         if presence == .offline { measurement.observer.checkNoSessions(of: user, wentOffline: now) }
     }
 
