@@ -14,6 +14,10 @@ struct Routing: Sendable {
     /// Conversations in progress, overall and per queue, for supervisors to pick from.
     var inProgress = IndexedSet<ConversationID>()
     var inProgressByQueue: [IndexedSet<ConversationID>] = []
+    /// Each agent group's parameters, by group, and each queue's wrap-up code, by queue: read from the configuration
+    /// once, so that an event copies no group.
+    var agentProfiles: [AgentProfile] = []
+    var wrapUpCodes: [String] = []
     // Random streams, one per purpose, so that changing one part does not reshuffle others.
     var arrivalRandom: [Xoshiro256StarStar]
     var customerRandom: Xoshiro256StarStar
@@ -52,6 +56,27 @@ struct Routing: Sendable {
     func agentIndex(of user: UserID?) -> Int? {
         guard let user, user.rawValue >= 1, Int(user.rawValue) <= agents.count else { return nil }
         return Int(user.rawValue - 1)
+    }
+}
+
+/// What an agent group's behaviour draws from.
+struct AgentProfile: Sendable {
+    var replyTime: Distribution
+    var wrapUpTime: Distribution
+    var conferenceTime: Distribution
+    var breakInterval: Distribution?
+    var breakLength: Distribution
+    var transferProbability: Double
+    var conferenceProbability: Double
+
+    init(_ group: AgentGroup) {
+        replyTime = group.replyTime
+        wrapUpTime = group.wrapUpTime
+        conferenceTime = group.conferenceTime
+        breakInterval = group.breakInterval
+        breakLength = group.breakLength ?? .constant(900)
+        transferProbability = group.transferProbability
+        conferenceProbability = group.conferenceProbability
     }
 }
 

@@ -4,6 +4,8 @@ import MonitoringEngine
 /// and the requests they have on their way. Its behaviours are in `World+Supervisors.swift`.
 struct Supervision: Sendable {
     var supervisors: [SupervisorRuntime] = []
+    /// Each supervisor group's parameters, by group, read from the configuration once.
+    var profiles: [SupervisorProfile] = []
     /// Requests in flight, by slot; a slot is reused once no scheduled event refers to it (`freeRequests`).
     var requests: [ClientRequest] = []
     var freeRequests: [Int32] = []
@@ -35,6 +37,46 @@ struct Supervision: Sendable {
     mutating func release(_ index: Int) {
         requests[index].liveEvents -= 1
         if requests[index].liveEvents == 0 { freeRequests.append(Int32(index)) }
+    }
+}
+
+/// What a supervisor group's behaviour draws from, with its selection policy's names resolved to indices.
+struct SupervisorProfile: Sendable {
+    enum Policy: Sendable {
+        case random, longest
+        /// A queue's index; nil for a name no queue has (the supervisor finds nothing).
+        case queue(Int?)
+        /// An agent group's index; nil for a name no group has.
+        case agentGroup(Int?)
+    }
+
+    var thinkTime: Distribution
+    var holdTime: Distribution
+    var queueActivityShare: Double
+    var stopFromInteractionShare: Double
+    var vanishProbability: Double
+    var followsButtons: Bool
+    var policy: Policy
+    var presenceChangeInterval: Distribution?
+    var presenceChangeLength: Distribution
+    var presenceChangeTo: [Presence]
+
+    init(_ group: SupervisorGroup, in configuration: WorldConfiguration) {
+        thinkTime = group.thinkTime
+        holdTime = group.holdTime
+        queueActivityShare = group.queueActivityShare
+        stopFromInteractionShare = group.stopFromInteractionShare
+        vanishProbability = group.vanishProbability
+        followsButtons = group.followsButtons
+        switch group.policy {
+        case .random: policy = .random
+        case .longest: policy = .longest
+        case .queue(let name): policy = .queue(configuration.queues.firstIndex { $0.name == name })
+        case .agentGroup(let name): policy = .agentGroup(configuration.agentGroups.firstIndex { $0.name == name })
+        }
+        presenceChangeInterval = group.presenceChangeInterval
+        presenceChangeLength = group.presenceChangeLength
+        presenceChangeTo = group.presenceChangeTo
     }
 }
 

@@ -20,7 +20,7 @@ extension World {
             scheduleArrival(on: index)
         }
         for index in routing.agents.indices {
-            let group = agentGroup(of: index)
+            let group = configuration.agentGroups[routing.agents[index].group]
             if group.shiftStart > .zero {
                 schedule(.shiftStarts(agent: Int32(index)), at: Instant.zero + group.shiftStart)
             } else {
@@ -32,7 +32,7 @@ extension World {
             }
         }
         for index in supervision.supervisors.indices {
-            let group = configuration.supervisorGroups[supervision.supervisors[index].group]
+            let group = supervisorProfile(index)
             schedule(.supervisorWakes(Int32(index), generation: 0), after: seconds(group.thinkTime, &supervision.supervisorRandom))
             if let interval = group.presenceChangeInterval {
                 schedule(.presenceChange(Int32(index)), after: seconds(interval, &supervision.supervisorRandom))
@@ -48,6 +48,9 @@ extension World {
 
     private mutating func defineDirectory() {
         for command in Population.directoryCommands(for: configuration) { execute(command) }
+        routing.agentProfiles = configuration.agentGroups.map(AgentProfile.init)
+        supervision.profiles = configuration.supervisorGroups.map { SupervisorProfile($0, in: configuration) }
+        routing.wrapUpCodes = configuration.queues.map { $0.wrapUpCodes.first ?? "done" }
         for index in configuration.queues.indices {
             routing.queueIDs.append(QueueID(UInt64(index + 1)))
             routing.inProgressByQueue.append(IndexedSet())
@@ -158,12 +161,12 @@ extension World {
         routing.conversations[index].customerMessagesLeft -= 1
         schedule(
             .agentReplies(id),
-            after: seconds(agentGroup(of: routing.conversations[index].primaryAgent).replyTime, &routing.agentRandom) + agentUplink())
+            after: seconds(agentProfile(of: routing.conversations[index].primaryAgent).replyTime, &routing.agentRandom) + agentUplink())
     }
 
     // MARK: Routing and agents
 
-    func agentGroup(of agent: Int) -> AgentGroup { configuration.agentGroups[routing.agents[max(0, agent)].group] }
+    func agentProfile(of agent: Int) -> AgentProfile { routing.agentProfiles[routing.agents[max(0, agent)].group] }
 
     /// The time an agent's action takes to reach the engine.
     mutating func agentUplink() -> TimeSpan { milliseconds(configuration.network.agent.upMilliseconds, &cluster.networkRandom) }
@@ -218,7 +221,7 @@ extension World {
         if routing.conversations[index].phase == .talking {
             // A conferenced second agent joined.
             schedule(
-                .conferenceEnds(id, agent: Int32(agent), participant), after: seconds(agentGroup(of: agent).conferenceTime, &routing.agentRandom))
+                .conferenceEnds(id, agent: Int32(agent), participant), after: seconds(agentProfile(of: agent).conferenceTime, &routing.agentRandom))
             return
         }
         if !routing.conversations[index].answered {
@@ -231,7 +234,7 @@ extension World {
             }
         }
         if !routing.conversations[index].answered {
-            let group = agentGroup(of: agent)
+            let group = agentProfile(of: agent)
             routing.conversations[index].transferPending = chance(group.transferProbability, &routing.agentRandom)
             routing.conversations[index].conferencePending = chance(group.conferenceProbability, &routing.agentRandom)
         }
@@ -244,7 +247,7 @@ extension World {
         if let handleTime = configuration.channels[routing.conversations[index].channel].handleTime {
             schedule(.agentCloses(id), after: seconds(handleTime, &routing.customerRandom))
         } else {
-            schedule(.agentReplies(id), after: seconds(agentGroup(of: agent).replyTime, &routing.agentRandom) + agentUplink())
+            schedule(.agentReplies(id), after: seconds(agentProfile(of: agent).replyTime, &routing.agentRandom) + agentUplink())
         }
     }
 
@@ -266,7 +269,7 @@ extension World {
             let think = seconds(configuration.channels[routing.conversations[index].channel].customerReplyTime, &routing.customerRandom)
             schedule(.customerReplies(id), after: think + milliseconds(configuration.network.customer.upMilliseconds, &cluster.networkRandom))
         } else {
-            scheduleClose(id, after: seconds(agentGroup(of: agent).replyTime, &routing.agentRandom))
+            scheduleClose(id, after: seconds(agentProfile(of: agent).replyTime, &routing.agentRandom))
         }
     }
 
@@ -318,7 +321,8 @@ extension World {
         for connection in connected {
             guard let agent = routing.agentIndex(of: connection.user) else { continue }
             schedule(
-                .wrapUpDone(id, agent: Int32(agent), connection.participant), after: seconds(agentGroup(of: agent).wrapUpTime, &routing.agentRandom))
+                .wrapUpDone(id, agent: Int32(agent), connection.participant), after: seconds(agentProfile(of: agent).wrapUpTime, &routing.agentRandom)
+            )
         }
     }
 
@@ -344,7 +348,7 @@ extension World {
         routing.leaveInProgress(id)
         routing.conversations[index].phase = .queued
         routing.conversations[index].primaryAgent = -1
-        schedule(.wrapUpDone(id, agent: Int32(agent), participant), after: seconds(agentGroup(of: agent).wrapUpTime, &routing.agentRandom))
+        schedule(.wrapUpDone(id, agent: Int32(agent), participant), after: seconds(agentProfile(of: agent).wrapUpTime, &routing.agentRandom))
         routing.pools[routing.conversations[index].pool].waiting.append(id)
         route(routing.conversations[index].pool)
     }
@@ -365,11 +369,11 @@ extension World {
     }
 
     private mutating func disconnected(_ id: ConversationID, agent: Int, _ participant: ParticipantID) {
-        schedule(.wrapUpDone(id, agent: Int32(agent), participant), after: seconds(agentGroup(of: agent).wrapUpTime, &routing.agentRandom))
+        schedule(.wrapUpDone(id, agent: Int32(agent), participant), after: seconds(agentProfile(of: agent).wrapUpTime, &routing.agentRandom))
     }
 
     mutating func wrapUpDone(_ id: ConversationID, agent: Int, _ participant: ParticipantID) {
-        let code = configuration.queues[routing.pools[routing.conversations[Int(id.rawValue - 1)].pool].queue].wrapUpCodes.first ?? "done"
+        let code = routing.wrapUpCodes[routing.pools[routing.conversations[Int(id.rawValue - 1)].pool].queue]
         submit(.wrapUp(id, participant, code: code))
         releaseCapacity(of: agent)
     }
@@ -391,7 +395,7 @@ extension World {
     }
 
     private mutating func scheduleBreak(_ agent: Int) {
-        guard let interval = agentGroup(of: agent).breakInterval else { return }
+        guard let interval = agentProfile(of: agent).breakInterval else { return }
         schedule(.breakStarts(agent: Int32(agent)), after: seconds(interval, &routing.agentRandom))
     }
 
@@ -410,7 +414,7 @@ extension World {
     mutating func breakStarts(_ agent: Int) {
         guard !routing.agents[agent].offShift else { return }
         setAgent(agent, onBreak: true)
-        schedule(.breakEnds(agent: Int32(agent)), after: seconds(agentGroup(of: agent).breakLength ?? .constant(900), &routing.agentRandom))
+        schedule(.breakEnds(agent: Int32(agent)), after: seconds(agentProfile(of: agent).breakLength, &routing.agentRandom))
     }
 
     mutating func breakEnds(_ agent: Int) {

@@ -1,12 +1,12 @@
 import MonitoringEngine
 
 extension World {
-    func supervisorGroup(_ index: Int) -> SupervisorGroup { configuration.supervisorGroups[supervision.supervisors[index].group] }
+    func supervisorProfile(_ index: Int) -> SupervisorProfile { supervision.profiles[supervision.supervisors[index].group] }
 
     private mutating func rest(_ index: Int) {
         supervision.supervisors[index].phase = .idle
         supervision.supervisors[index].generation &+= 1
-        let think = seconds(supervisorGroup(index).thinkTime, &supervision.supervisorRandom)
+        let think = seconds(supervisorProfile(index).thinkTime, &supervision.supervisorRandom)
         schedule(.supervisorWakes(Int32(index), generation: supervision.supervisors[index].generation), after: think)
     }
 
@@ -18,7 +18,7 @@ extension World {
             rest(index)
             return
         }
-        let group = supervisorGroup(index)
+        let group = supervisorProfile(index)
         let entryPoint: EntryPoint = chance(group.queueActivityShare, &supervision.supervisorRandom) ? .queueActivity : .interactions
         beginStart(index, target, entryPoint)
     }
@@ -36,7 +36,7 @@ extension World {
 
     /// Picks an interaction the supervisor's (possibly stale) view shows as free, by the group's policy.
     private mutating func pickConversation(for index: Int) -> ConversationID? {
-        let group = supervisorGroup(index)
+        let group = supervisorProfile(index)
         let viewer = supervision.supervisors[index].user
         let node = supervision.supervisors[index].node
         guard cluster.nodes[node].isUp else { return nil }
@@ -59,11 +59,11 @@ extension World {
             return oldest
         case .random:
             return randomPick(routing.inProgress, &random, shownFree)
-        case .queue(let name):
-            guard let queue = configuration.queues.firstIndex(where: { $0.name == name }) else { return nil }
+        case .queue(let queue):
+            guard let queue else { return nil }
             return randomPick(routing.inProgressByQueue[queue], &random, shownFree)
-        case .agentGroup(let name):
-            guard let groupIndex = configuration.agentGroups.firstIndex(where: { $0.name == name }) else { return nil }
+        case .agentGroup(let groupIndex):
+            guard let groupIndex else { return nil }
             return randomPick(routing.inProgress, &random) { id in
                 let agent = routing.conversations[Int(id.rawValue - 1)].primaryAgent
                 return agent >= 0 && routing.agents[agent].group == groupIndex && shownFree(id)
@@ -91,7 +91,7 @@ extension World {
         supervision.supervisors[index].token = session.id.token
         supervision.supervisors[index].generation &+= 1
         let generation = supervision.supervisors[index].generation
-        let group = supervisorGroup(index)
+        let group = supervisorProfile(index)
         let hold = seconds(group.holdTime, &supervision.supervisorRandom)
         if chance(group.vanishProbability, &supervision.supervisorRandom) {
             supervision.supervisors[index].phase = .vanished
@@ -112,7 +112,7 @@ extension World {
     mutating func holdEnds(_ index: Int, _ generation: UInt32) {
         guard supervision.supervisors[index].generation == generation, supervision.supervisors[index].phase == .monitoring else { return }
         let session = SessionID(conversation: supervision.supervisors[index].conversation, token: supervision.supervisors[index].token)
-        let source: StopSource = chance(supervisorGroup(index).stopFromInteractionShare, &supervision.supervisorRandom) ? .interaction : .details
+        let source: StopSource = chance(supervisorProfile(index).stopFromInteractionShare, &supervision.supervisorRandom) ? .interaction : .details
         supervision.supervisors[index].phase = .stopping
         send(ClientRequest(supervisor: index, operation: .stop(session, source), sentAt: now, attempt: 0))
         let contention = configuration.contention
@@ -183,7 +183,7 @@ extension World {
     // MARK: Presence
 
     mutating func presenceChange(_ index: Int) {
-        let group = supervisorGroup(index)
+        let group = supervisorProfile(index)
         guard !group.presenceChangeTo.isEmpty else { return }
         let presence = group.presenceChangeTo[supervision.supervisorRandom.nextIndex(below: group.presenceChangeTo.count)]
         setPresence(index, presence)
