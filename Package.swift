@@ -28,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         .target(
@@ -94,6 +95,20 @@ let package = Package(
             ],
             resources: [.copy("openapi.json"), .copy("Console")]
         ),
+        // What `binoculars load` drives a live deployment with: the fault proxy between its clients and the nodes.
+        .target(
+            name: "LoadDriver",
+            dependencies: [
+                "Simulation",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // A private PostgreSQL server under a temporary directory, for tests and `binoculars-server cluster`.
         .target(name: "LocalPostgres"),
         .executableTarget(
@@ -111,6 +126,7 @@ let package = Package(
             name: "LiveServerTests",
             dependencies: [
                 "LiveServer",
+                "LoadDriver",
                 "LocalPostgres",
                 "MonitoringEngine",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -120,6 +136,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
         .testTarget(
