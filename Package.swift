@@ -100,6 +100,7 @@ let package = Package(
             name: "LoadDriver",
             dependencies: [
                 "Simulation",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -138,6 +139,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
+        ),
+        .testTarget(
+            name: "LoadDriverTests",
+            dependencies: ["LoadDriver"]
         ),
         .testTarget(
             name: "LocalPostgresTests",
