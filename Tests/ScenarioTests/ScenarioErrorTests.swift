@@ -81,6 +81,13 @@ struct ScenarioErrorTests {
                 == "Scenarios/x.yaml:15:35: contention.latencySpikes[0].at must fall before the end of the run (duration 1h), found \"90m\"")
     }
 
+    @Test("an unknown way for answers to come back is reported at its value, with the ways there are")
+    func unknownClientAnswers() throws {
+        let error = try #require(Self.error(Self.scenario(tail: ["network:", "  clientAnswers: sometimes"])))
+        #expect(error.message == "expected how clients' answers come back: one of atOnce, overTheLink, found \"sometimes\"")
+        #expect(error.location.column == 18)
+    }
+
     @Test("an unknown distribution kind is reported at the kind, with the kinds there are")
     func unknownDistribution() throws {
         let error = try #require(Self.error(Self.scenario(agentGroupLines: ["    replyTime: {poisson: {mean: 3s}}"])))

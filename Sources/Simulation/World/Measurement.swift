@@ -19,6 +19,9 @@ struct Measurement: Sendable {
     var lastIntegration = Instant.zero
     var busyAgentUnits = 0.0
     var presentAgents = 0
+    /// Times an agent was found holding more conversations than their capacity, or fewer than none: routing's own
+    /// check of itself, which tests read; 0 in a correct world.
+    var agentCapacityBreaches = 0
 
     init(observer: LockObserver, history: History) {
         self.observer = observer

@@ -18,6 +18,10 @@ struct Routing: Sendable {
     /// once, so that an event copies no group.
     var agentProfiles: [AgentProfile] = []
     var wrapUpCodes: [String] = []
+    /// Answers on their way back to customers' and agents' clients, by slot (`AnswerDelivery.overTheLink`); a slot is
+    /// reused once its answer has arrived.
+    var answersInFlight: [(answer: Result<Outcome, MonitoringError>, handler: AnswerHandler)?] = []
+    var freeAnswerSlots: [Int32] = []
     // Random streams, one per purpose, so that changing one part does not reshuffle others.
     var arrivalRandom: [Xoshiro256StarStar]
     var customerRandom: Xoshiro256StarStar
@@ -137,6 +141,10 @@ struct ConversationRuntime: Sendable {
     /// The agent participants connected now, in participant order, as the agents' own notifications told them
     /// (`agentConnected`, `agentDisconnected`): what the agents' clients know, not the engine's state.
     var connectedAgents: [ConnectedAgent] = []
+
+    /// The place of a conversation whose creation's answer has not come back yet (`AnswerDelivery.overTheLink`).
+    static let placeholder = ConversationRuntime(
+        channel: 0, pool: 0, arrivedAt: .zero, phase: .ended, customerMessagesLeft: 0, transferPending: false, conferencePending: false)
 }
 
 /// An agent participant connected to a conversation, as the agent's client learnt it.

@@ -109,13 +109,21 @@ extension World {
         let channel = routing.channels[index]
         submit(.enqueue(id, routing.queueIDs[channel.queue]))
         submit(.sendMessage(id, from: .customer, .text, body: "Hello"))
-        routing.conversations.append(
-            ConversationRuntime(
-                channel: index, pool: channel.pool, arrivedAt: now,
-                customerMessagesLeft: max(0, Int(channel.settings.customerMessages.sample(using: &routing.customerRandom).rounded()) - 1),
-                transferPending: false, conferencePending: false,
-                reportedInterval: countsCustomers ? Int32(measurement.metrics.intervals.count) : -1))
-        countCustomer(routing.conversations.count - 1) { $0.offered += 1 }
+        let runtime = ConversationRuntime(
+            channel: index, pool: channel.pool, arrivedAt: now,
+            customerMessagesLeft: max(0, Int(channel.settings.customerMessages.sample(using: &routing.customerRandom).rounded()) - 1),
+            transferPending: false, conferencePending: false,
+            reportedInterval: countsCustomers ? Int32(measurement.metrics.intervals.count) : -1)
+        // Conversations are kept by id. Answers that come back over the link may come in another order than the store
+        // numbered them: a later one's place waits, ended, until its own answer comes.
+        let slot = Int(id.rawValue - 1)
+        if slot == routing.conversations.count {
+            routing.conversations.append(runtime)
+        } else {
+            while routing.conversations.count <= slot { routing.conversations.append(.placeholder) }
+            routing.conversations[slot] = runtime
+        }
+        countCustomer(slot) { $0.offered += 1 }
         if let patience = channel.settings.patience {
             schedule(.abandon(id), after: seconds(patience, &routing.customerRandom))
         }
@@ -196,13 +204,20 @@ extension World {
     }
 
     /// Alerts an agent to a waiting conversation, or, as a conference, to one already in progress.
+    /// The agent's capacity is taken when the alert is sent, so that routing, going on while the answer is on its way,
+    /// does not offer the same capacity twice; a refused alert gives it back.
     private mutating func offer(_ id: ConversationID, to agent: Int, conference: Bool = false) {
+        changeAgent(agent) { $0.active += 1 }
         submit(.alertAgent(id, routing.agents[agent].user), then: .alerted(id, agent: Int32(agent), conference: conference))
     }
 
     private mutating func alerted(_ id: ConversationID, agent: Int, _ participant: ParticipantID, conference: Bool) {
-        changeAgent(agent) { $0.active += 1 }
         let index = Int(id.rawValue - 1)
+        // Ended (abandoned) while the alert's answer was on its way: the agent's alert is moot.
+        guard routing.conversations[index].phase != .ended else {
+            alertRefused(agent: agent)
+            return
+        }
         if !routing.conversations[index].answered, !routing.conversations[index].offeredOnArrival, now == routing.conversations[index].arrivedAt {
             routing.conversations[index].offeredOnArrival = true
             countCustomer(index) { $0.offeredAtOnce += 1 }
@@ -218,6 +233,8 @@ extension World {
 
     private mutating func connected(_ id: ConversationID, agent: Int, _ participant: ParticipantID) {
         let index = Int(id.rawValue - 1)
+        // Ended while the connection's answer was on its way: the end's answer came first, and the agent's wrap-up with it.
+        guard routing.conversations[index].phase != .ended else { return }
         if routing.conversations[index].phase == .talking {
             // A conferenced second agent joined.
             schedule(
@@ -345,6 +362,11 @@ extension World {
 
     private mutating func transferred(_ id: ConversationID, agent: Int, _ participant: ParticipantID) {
         let index = Int(id.rawValue - 1)
+        guard routing.conversations[index].phase != .ended else {
+            // Ended while the transfer's answer was on its way: the transferring agent wraps up; nothing is queued again.
+            schedule(.wrapUpDone(id, agent: Int32(agent), participant), after: seconds(agentProfile(of: agent).wrapUpTime, &routing.agentRandom))
+            return
+        }
         routing.leaveInProgress(id)
         routing.conversations[index].phase = .queued
         routing.conversations[index].primaryAgent = -1
@@ -378,6 +400,11 @@ extension World {
         releaseCapacity(of: agent)
     }
 
+    /// An alert was refused: the capacity taken for it goes back, and routing goes on from the same place.
+    private mutating func alertRefused(agent: Int) {
+        changeAgent(agent) { $0.active -= 1 }
+    }
+
     private mutating func releaseCapacity(of agent: Int) {
         changeAgent(agent) { $0.active -= 1 }
         makeAvailable(agent)
@@ -392,6 +419,7 @@ extension World {
         let after = routing.agents[agent]
         measurement.busyAgentUnits += Double(after.active - before.active) / Double(after.capacity)
         measurement.presentAgents += (after.isPresent ? 1 : 0) - (before.isPresent ? 1 : 0)
+        if after.active > after.capacity || after.active < 0 { measurement.agentCapacityBreaches += 1 }
     }
 
     private mutating func scheduleBreak(_ agent: Int) {
@@ -456,6 +484,17 @@ enum AnswerHandler: Sendable {
     case ended(ConversationID, [ConnectedAgent])
     case transferred(ConversationID, agent: Int32, ParticipantID)
     case disconnected(ConversationID, agent: Int32, ParticipantID)
+
+    /// Whose link the answer comes back on; nil when nothing waits for it.
+    enum Link { case customer, agent }
+
+    var link: Link? {
+        switch self {
+        case .ignored: nil
+        case .conversationCreated, .abandoned: .customer
+        case .alerted, .connected, .ended, .transferred, .disconnected: .agent
+        }
+    }
 }
 
 extension World {
@@ -465,6 +504,28 @@ extension World {
     /// a live driver calls `answered` when the response arrives.
     mutating func submit(_ command: Command, then handler: AnswerHandler = .ignored) {
         let answer = execute(command)
+        guard configuration.network.clientAnswers == .overTheLink, let link = handler.link else {
+            answered(answer, handler)
+            return
+        }
+        let down = link == .customer ? configuration.network.customer.downMilliseconds : configuration.network.agent.downMilliseconds
+        let delay = milliseconds(down, &cluster.networkRandom)
+        let slot: Int
+        if let free = routing.freeAnswerSlots.popLast() {
+            slot = Int(free)
+            routing.answersInFlight[slot] = (answer, handler)
+        } else {
+            slot = routing.answersInFlight.count
+            routing.answersInFlight.append((answer, handler))
+        }
+        schedule(.answerArrives(Int32(slot)), after: delay)
+    }
+
+    /// An answer that came back over its client's link.
+    mutating func answerArrives(_ slot: Int) {
+        guard let (answer, handler) = routing.answersInFlight[slot] else { return }
+        routing.answersInFlight[slot] = nil
+        routing.freeAnswerSlots.append(Int32(slot))
         answered(answer, handler)
     }
 
@@ -480,6 +541,8 @@ extension World {
             abandoned(id)
         case (.alerted(let id, let agent, let conference), .success(.participantAdded(let participant))):
             alerted(id, agent: Int(agent), participant, conference: conference)
+        case (.alerted(_, let agent, _), _):
+            alertRefused(agent: Int(agent))
         case (.connected(let id, let agent, let participant), .success):
             connected(id, agent: Int(agent), participant)
         case (.connected(_, let agent, _), .failure):

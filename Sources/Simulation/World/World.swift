@@ -237,6 +237,7 @@ public struct World: Sendable {
         case .requestTimesOut(let request): requestTimesOut(Int(request))
         case .nodeCrash(let node, let downFor): nodeCrashes(Int(node), downFor: TimeSpan(nanoseconds: downFor))
         case .nodeRestart(let node): nodeRestarts(Int(node))
+        case .answerArrives(let slot): answerArrives(Int(slot))
         case .viewUpdate(let node): applyDueViews(Int(node))
         case .leaseSweep: leaseSweep()
         case .intervalEnds: intervalEnds()

@@ -278,16 +278,28 @@ public struct NetworkSettings: Sendable, Hashable {
     public var customer: LinkSettings
     /// Milliseconds between an engine event and the supervisors' read model applying it (M26).
     public var viewDelayMilliseconds: Distribution
+    /// How the answers to customers' and agents' commands come back (supervisors' always travel their link both ways).
+    public var clientAnswers: AnswerDelivery
 
     public init(
         supervisor: LinkSettings = LinkSettings(), agent: LinkSettings = LinkSettings(), customer: LinkSettings = LinkSettings(),
-        viewDelayMilliseconds: Distribution = .lognormal(mu: 5.0, sigma: 0.6)
+        viewDelayMilliseconds: Distribution = .lognormal(mu: 5.0, sigma: 0.6), clientAnswers: AnswerDelivery = .atOnce
     ) {
         self.supervisor = supervisor
         self.agent = agent
         self.customer = customer
         self.viewDelayMilliseconds = viewDelayMilliseconds
+        self.clientAnswers = clientAnswers
     }
+}
+
+/// How an answer to a customer's or an agent's command reaches its client.
+public enum AnswerDelivery: String, Sendable, Hashable, CaseIterable {
+    /// The instant the command reaches the store: the client's network time is drawn before it sends, on the way up.
+    case atOnce
+    /// Over the client's link, after a draw of its `downMilliseconds`, as an answer from a live deployment comes: the
+    /// world goes on meanwhile, and the client acts on the answer only when it arrives.
+    case overTheLink
 }
 
 /// Contention injected on purpose.

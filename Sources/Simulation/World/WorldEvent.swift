@@ -38,6 +38,8 @@ enum WorldEvent: Sendable {
     case requestTimesOut(Int32)
     case nodeCrash(node: Int32, downForNanoseconds: Int64)
     case nodeRestart(node: Int32)
+    /// The answer to a customer's or an agent's command reaches its client (`AnswerDelivery.overTheLink`).
+    case answerArrives(Int32)
 
     // The engine and the read models
     case viewUpdate(node: Int32)
