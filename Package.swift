@@ -99,6 +99,7 @@ let package = Package(
         .target(
             name: "LoadDriver",
             dependencies: [
+                "MonitoringEngine",
                 "Simulation",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -128,6 +129,8 @@ let package = Package(
             dependencies: [
                 "LiveServer",
                 "LoadDriver",
+                "Scenario",
+                "Simulation",
                 "LocalPostgres",
                 "MonitoringEngine",
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -67,6 +67,24 @@ public struct MonitorSession: Hashable, Sendable, Codable {
     public var endedAt: Instant?
     public var endReason: EndReason?
 
+    public init(
+        id: SessionID, supervisor: UserID, supervisorName: String, supervisorParticipant: ParticipantID,
+        monitoredParticipant: ParticipantID, monitoredAgent: UserID, entryPoint: EntryPoint, startedAt: Instant,
+        leaseExpiresAt: Instant, endedAt: Instant? = nil, endReason: EndReason? = nil
+    ) {
+        self.id = id
+        self.supervisor = supervisor
+        self.supervisorName = supervisorName
+        self.supervisorParticipant = supervisorParticipant
+        self.monitoredParticipant = monitoredParticipant
+        self.monitoredAgent = monitoredAgent
+        self.entryPoint = entryPoint
+        self.startedAt = startedAt
+        self.leaseExpiresAt = leaseExpiresAt
+        self.endedAt = endedAt
+        self.endReason = endReason
+    }
+
     public var isActive: Bool { endedAt == nil }
     public var holder: MonitorHolder {
         MonitorHolder(session: id, supervisor: supervisor, supervisorName: supervisorName, since: startedAt)
