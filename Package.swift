@@ -117,6 +117,7 @@ let package = Package(
             name: "BinocularsServer",
             dependencies: [
                 "LiveServer",
+                "SharedStore",
                 "LocalPostgres",
                 "MonitoringEngine",
                 "Scenario",

@@ -4,6 +4,7 @@ import LiveServer
 import Logging
 import MonitoringEngine
 import Scenario
+import SharedStore
 import Simulation
 
 /// `binoculars-server` (also reached as `binoculars serve`): one live node over HTTP and WebSocket.
@@ -51,6 +52,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "With postgres:URL, the most connections (each on a worker thread) the node opens for commands.")
     var databaseConnections = 8
 
+    @Option(
+        help: """
+            A deliberately broken variant, to see a live run's checks catch it; never for a real deployment.             startWithoutLocking (with postgres:URL): a start reads and writes its rows without locking them.
+            """)
+    var defect: SharedStoreDefect?
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
         guard leaseSeconds > 0 else { throw ValidationError("--lease-seconds must be positive") }
@@ -61,6 +68,7 @@ struct Serve: AsyncParsableCommand {
         }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level \(logLevel) is not a level") }
         if tokens != nil && directory == nil { throw ValidationError("--tokens needs --directory") }
+        if defect != nil && !store.hasPrefix("postgres:") { throw ValidationError("--defect \(defect!.rawValue) needs --store postgres:URL") }
     }
 
     func run() async throws {
@@ -73,6 +81,7 @@ struct Serve: AsyncParsableCommand {
                 leaseDuration: .seconds(leaseSeconds), renewalInterval: .seconds(max(1, leaseSeconds / 3))),
             leaseSweepInterval: .milliseconds(sweepMilliseconds))
         settings.databaseConnections = databaseConnections
+        settings.sharedStoreDefect = defect
         let configuration = settings
         let node = try await Node.open(configuration: configuration)
         if let directory {
@@ -123,3 +132,5 @@ struct Serve: AsyncParsableCommand {
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
     }
 }
+
+extension SharedStoreDefect: ExpressibleByArgument {}

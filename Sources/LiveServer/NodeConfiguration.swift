@@ -1,4 +1,5 @@
 import MonitoringEngine
+import SharedStore
 
 /// How one live node is set up: where it listens, what it is called, where its aggregates live, and its limits.
 /// Passed in by whoever starts the node (`binoculars serve`, a test); nothing is read from globals.
@@ -29,6 +30,8 @@ public struct NodeConfiguration: Sendable {
     public var idempotencyCapacity: Int
     /// With PostgreSQL: how many connections (each on a worker thread) the node opens at most for commands.
     public var databaseConnections: Int = 8
+    /// A deliberately broken variant of the shared store, for tests and `--defect` only; nil in every real deployment.
+    public var sharedStoreDefect: SharedStoreDefect?
     /// With PostgreSQL: how long a command's answer waits for this node's views to show it (read-your-writes on the
     /// node that ran it); past it the answer goes out all the same.
     public var viewWaitMaximum: Duration = .seconds(2)

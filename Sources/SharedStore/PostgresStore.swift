@@ -183,6 +183,9 @@ final class SharedRowAccess {
     var plannedHolders: [RoleID: [UserID]] = [:]
     /// The versioned rows this transaction wrote, to forget from the decoded rows if it rolls back.
     private var written: [(table: String, id: UInt64)] = []
+    /// The broken variant `SharedStoreDefect.startWithoutLocking`: rows are read without `FOR UPDATE` and written back
+    /// without checking the version they were read at, so two transactions can both decide from the same row.
+    var unlocked = false
     /// Whether the transaction wrote any row (a lease sweep that found nothing due writes none).
     var wroteAny: Bool { !pending.isEmpty || !written.isEmpty }
 
@@ -226,7 +229,8 @@ final class SharedRowAccess {
     func loadVersioned<Value: Decodable>(_ type: Value.Type, table: String, _ id: UInt64) -> (version: UInt64, value: Value)? {
         attempt((version: UInt64, value: Value)?.none) { connection, coding -> (version: UInt64, value: Value)? in
             guard let key = Int64(exactly: id) else { return nil }
-            let rows = try connection.query(unsafeSQL: "SELECT version, body FROM \(table) WHERE id = $1 FOR UPDATE", [key]).rows
+            let lock = unlocked ? "" : " FOR UPDATE"
+            let rows = try connection.query(unsafeSQL: "SELECT version, body FROM \(table) WHERE id = $1\(lock)", [key]).rows
             guard let row = rows.first else { return nil }
             let (stored, body) = try row.decode((Int64, Data).self)
             let version = UInt64(stored)
@@ -240,7 +244,8 @@ final class SharedRowAccess {
     func load<Value: Decodable>(_ type: Value.Type, table: String, _ id: UInt64) -> Value? {
         attempt(Value?.none) { connection, coding -> Value? in
             guard let key = Int64(exactly: id) else { return nil }
-            let rows = try connection.query(unsafeSQL: "SELECT body FROM \(table) WHERE id = $1 FOR UPDATE", [key]).rows
+            let lock = unlocked ? "" : " FOR UPDATE"
+            let rows = try connection.query(unsafeSQL: "SELECT body FROM \(table) WHERE id = $1\(lock)", [key]).rows
             guard let row = rows.first else { return nil }
             return try coding.decoder.decode(Value.self, from: try row.decode(Data.self))
         }
@@ -275,6 +280,17 @@ final class SharedRowAccess {
                 }
             case (let loaded?, let value?) where value.version == loaded:
                 return
+            case (_?, let value?) where unlocked:
+                // The broken variant overwrites whatever is there.
+                let body = try coding.encoder.encode(value)
+                if let lease {
+                    result = try connection.send(
+                        unsafeSQL: "UPDATE \(table) SET version = $1, body = $2, lease_deadline = $3, lease_token = $4 WHERE id = $5",
+                        [Int64(value.version), body, lease.0, lease.1, key])
+                } else {
+                    result = try connection.send(
+                        unsafeSQL: "UPDATE \(table) SET version = $1, body = $2 WHERE id = $3", [Int64(value.version), body, key])
+                }
             case (let loaded?, let value?):
                 let body = try coding.encoder.encode(value)
                 if let lease {

@@ -22,6 +22,8 @@ public final class SharedDatabase: Sendable {
 
     public let location: DatabaseLocation
     public let nodeID: String
+    /// A deliberately broken variant, chosen only by tests and `--defect`; nil in every real deployment.
+    public let defect: SharedStoreDefect?
     let configuration: EngineConfiguration
     let pool: WorkerPool
     /// The rows this node's workers decoded or wrote, by version, shared by all of them.
@@ -30,10 +32,11 @@ public final class SharedDatabase: Sendable {
     /// Connects (`connections` at most, each on a worker thread of its own) and migrates the schema.
     public init(
         location: DatabaseLocation, nodeID: String, configuration: EngineConfiguration, connections: Int = 8,
-        logger: Logger = Logger(label: "binoculars.postgres")
+        defect: SharedStoreDefect? = nil, logger: Logger = Logger(label: "binoculars.postgres")
     ) async throws {
         self.location = location
         self.nodeID = nodeID
+        self.defect = defect
         self.configuration = configuration
         pool = WorkerPool(location: location, size: connections, logger: logger)
         do {
@@ -62,13 +65,16 @@ public final class SharedDatabase: Sendable {
         let configuration = self.configuration
         let nodeID = self.nodeID
         let decoded = self.decoded
+        // The broken variant reads and writes a start's rows without locking them or checking their versions.
+        let unlocked: Bool
+        if case .startMonitoring = request.command { unlocked = defect == .startWithoutLocking } else { unlocked = false }
         return try await pool.run { connection in
             let state = connection.state(configuration, decoded: decoded)
             var attempt = 0
             while true {
                 attempt += 1
                 do {
-                    return try Self.applyOnce(request, on: connection, state: state, nodeID: nodeID)
+                    return try Self.applyOnce(request, on: connection, state: state, nodeID: nodeID, unlocked: unlocked)
                 } catch let error where Self.isContention(error) {
                     _ = try? connection.query("ROLLBACK")
                     guard attempt < Self.attemptsMaximum else {
@@ -85,7 +91,7 @@ public final class SharedDatabase: Sendable {
     }
 
     private static func applyOnce(
-        _ request: SharedCommand, on connection: BlockingConnection, state: ConnectionState, nodeID: String
+        _ request: SharedCommand, on connection: BlockingConnection, state: ConnectionState, nodeID: String, unlocked: Bool
     ) throws -> SharedApplied {
         // Sent without waiting: the statements after them queue behind them, and a failed one fails the rest. The
         // transaction takes its id at once, so that the outbox number it may draw later is always drawn by a
@@ -109,6 +115,7 @@ public final class SharedDatabase: Sendable {
             }
         }
         let access = SharedRowAccess(connection: connection, coding: state.coding)
+        access.unlocked = unlocked
         do {
             return try applyLocked(request, access: access, on: connection, state: state, nodeID: nodeID)
         } catch {
@@ -311,4 +318,12 @@ extension TokenSubject {
         }
         self = kind == "user" ? .user(UserID(id)) : .customer(ConversationID(id))
     }
+}
+
+/// The deliberately broken variants of the shared store, for tests and `--defect` only: each is a bug the checks of
+/// a live run must catch.
+public enum SharedStoreDefect: String, Sendable, CaseIterable {
+    /// A start reads the conversation's and the supervisor's rows without locking them and writes them back without
+    /// checking their versions: two starts on one conversation, on two nodes at once, can both be granted (M8).
+    case startWithoutLocking
 }

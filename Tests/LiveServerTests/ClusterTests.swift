@@ -193,7 +193,8 @@ struct TestCluster {
           - {name: floor, count: 60, thinkTime: {exponential: {mean: 60s}}, holdTime: {exponential: {mean: 90s}}}
         """
 
-    static func start(nodes count: Int) async throws -> TestCluster {
+    /// `count` nodes on one PostgreSQL, each started with `extra` arguments too.
+    static func start(nodes count: Int, extra: [String] = []) async throws -> TestCluster {
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("binoculars-cluster-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         let scenario = work.appendingPathComponent("cluster.yaml")
@@ -204,7 +205,7 @@ struct TestCluster {
         do {
             for index in 0..<count {
                 let directory = index == 0 ? ["--directory", scenario.path, "--tokens", work.appendingPathComponent("tokens.json").path] : []
-                let node = try await ServerProcess.start(arguments(index, postgres) + directory)
+                let node = try await ServerProcess.start(arguments(index, postgres) + directory + extra)
                 nodes.append(node)
                 ports.append(node.port)
             }
