@@ -117,7 +117,6 @@ let package = Package(
             name: "BinocularsServer",
             dependencies: [
                 "LiveServer",
-                "SharedStore",
                 "LocalPostgres",
                 "MonitoringEngine",
                 "Scenario",

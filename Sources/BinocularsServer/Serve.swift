@@ -4,7 +4,6 @@ import LiveServer
 import Logging
 import MonitoringEngine
 import Scenario
-import SharedStore
 import Simulation
 
 /// `binoculars-server` (also reached as `binoculars serve`): one live node over HTTP and WebSocket.
@@ -54,9 +53,11 @@ struct Serve: AsyncParsableCommand {
 
     @Option(
         help: """
-            A deliberately broken variant, to see a live run's checks catch it; never for a real deployment.             startWithoutLocking (with postgres:URL): a start reads and writes its rows without locking them.
+            A deliberately broken variant, to see a live run's checks catch it; never for a real deployment:
+            startWithoutLocking (with postgres:URL), a start reads and writes its rows without locking them;
+            ignoreIdempotencyKeys, a retried or duplicated request is applied again.
             """)
-    var defect: SharedStoreDefect?
+    var defect: NodeDefect?
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
@@ -68,7 +69,9 @@ struct Serve: AsyncParsableCommand {
         }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level \(logLevel) is not a level") }
         if tokens != nil && directory == nil { throw ValidationError("--tokens needs --directory") }
-        if defect != nil && !store.hasPrefix("postgres:") { throw ValidationError("--defect \(defect!.rawValue) needs --store postgres:URL") }
+        if defect == .startWithoutLocking && !store.hasPrefix("postgres:") {
+            throw ValidationError("--defect startWithoutLocking needs --store postgres:URL")
+        }
     }
 
     func run() async throws {
@@ -81,7 +84,7 @@ struct Serve: AsyncParsableCommand {
                 leaseDuration: .seconds(leaseSeconds), renewalInterval: .seconds(max(1, leaseSeconds / 3))),
             leaseSweepInterval: .milliseconds(sweepMilliseconds))
         settings.databaseConnections = databaseConnections
-        settings.sharedStoreDefect = defect
+        settings.defect = defect
         let configuration = settings
         let node = try await Node.open(configuration: configuration)
         if let directory {
@@ -133,4 +136,4 @@ struct Serve: AsyncParsableCommand {
     }
 }
 
-extension SharedStoreDefect: ExpressibleByArgument {}
+extension NodeDefect: ExpressibleByArgument {}

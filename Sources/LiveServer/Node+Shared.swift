@@ -19,7 +19,7 @@ extension Node {
         let location = try DatabaseLocation(url: url)
         let shared = try await SharedDatabase(
             location: location, nodeID: configuration.nodeID, configuration: configuration.engine,
-            connections: configuration.databaseConnections, defect: configuration.sharedStoreDefect)
+            connections: configuration.databaseConnections, defect: configuration.defect?.sharedStore)
         let node = try Node(configuration: configuration, clock: clock, shared: shared)
         try await node.startFollowing(location)
         return node

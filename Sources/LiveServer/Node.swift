@@ -152,6 +152,8 @@ public actor Node {
     /// answer is returned only once the command is durable (with SQLite, once its batch is committed), so no
     /// client ever sees an effect a crash could take back.
     public func perform(_ request: CommandRequest) async throws -> (answer: Answer, replayed: Bool) {
+        var request = request
+        if configuration.defect == .ignoreIdempotencyKeys { request.idempotencyKey = nil }
         if let shared { return try await performShared(request, on: shared) }
         let now = nextInstant()
         let principalKey = request.principal.map(\.key) ?? "guest"

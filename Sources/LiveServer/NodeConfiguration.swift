@@ -30,8 +30,8 @@ public struct NodeConfiguration: Sendable {
     public var idempotencyCapacity: Int
     /// With PostgreSQL: how many connections (each on a worker thread) the node opens at most for commands.
     public var databaseConnections: Int = 8
-    /// A deliberately broken variant of the shared store, for tests and `--defect` only; nil in every real deployment.
-    public var sharedStoreDefect: SharedStoreDefect?
+    /// A deliberately broken variant, for tests and `--defect` only; nil in every real deployment.
+    public var defect: NodeDefect?
     /// With PostgreSQL: how long a command's answer waits for this node's views to show it (read-your-writes on the
     /// node that ran it); past it the answer goes out all the same.
     public var viewWaitMaximum: Duration = .seconds(2)
@@ -68,4 +68,18 @@ public struct RequestLimits: Sendable {
     public var pageSizeMaximum: Int = 1_000
 
     public init() {}
+}
+
+/// The deliberately broken variants of a live node, each a bug the checks of a live run must catch. Chosen only by
+/// tests and `binoculars serve --defect`.
+public enum NodeDefect: String, Sendable, CaseIterable {
+    /// With PostgreSQL: a start reads its rows without locking them and writes them back without checking their
+    /// versions (`SharedStoreDefect.startWithoutLocking`): two starts on two nodes can both be granted (M8).
+    case startWithoutLocking
+    /// The node neither replays nor keeps answers by `Idempotency-Key`: a retried or duplicated request is applied
+    /// again (M10).
+    case ignoreIdempotencyKeys
+
+    /// What the shared store does differently under this variant.
+    var sharedStore: SharedStoreDefect? { self == .startWithoutLocking ? .startWithoutLocking : nil }
 }

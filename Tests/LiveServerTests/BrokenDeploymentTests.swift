@@ -1,6 +1,10 @@
 import AsyncHTTPClient
 import Foundation
+import HTTPTypes
+import LoadDriver
 import Testing
+
+@testable import LiveServer
 
 /// Deliberately broken deployments, started as real node processes on a real PostgreSQL, and the live check that
 /// catches each within a bounded number of tries. The variants are chosen only here and by `--defect`.
@@ -32,11 +36,32 @@ struct BrokenDeploymentTests {
         #expect(!doubleGrants.isEmpty, "\(stampedes) stampedes of 50 starts over 3 nodes, and no conversation granted twice")
     }
 
+    @Test("M10 a node that ignores idempotency keys is caught: a start duplicated on its way is applied twice under one key")
+    func ignoreIdempotencyKeys() async throws {
+        var configuration = NodeConfiguration(port: 0)
+        configuration.defect = .ignoreIdempotencyKeys
+        try await FaultProxyTests.withNodeAndProxy(FaultSettings(requestDuplicationProbability: 1), node: configuration) {
+            deployment, api, proxy, http in
+            let conversation = try await api.conversationInProgress(deployment)
+            let path = "/api/v2/conversations/messages/\(conversation.id)/monitor"
+            let token = deployment.token(Deployment.supervisors[0])
+            let reply = try await http.send(.POST, proxy.url + path, token: token, key: "start-once")
+            #expect(reply.status == 201 || reply.status == 200, "\(reply.text)")
+            // The check: one key, so at most one attempt in the audit. The broken node applied both copies.
+            let attempts = try await api.auditActions(deployment, of: conversation.id).count { $0 == "attempted" }
+            #expect(attempts == 2, "attempts under one key: \(attempts)")
+            // And a retry is applied again rather than replayed.
+            let retry = try await api.call(.post, path, token: token, key: "start-once")
+            #expect(retry.headers[HTTPField.Name("Idempotent-Replayed")!] == nil)
+            #expect(try await api.auditActions(deployment, of: conversation.id).count { $0 == "attempted" } == 3)
+        }
+    }
+
     @Test("--defect is refused without a shared store, and says what it needs")
     func defectNeedsPostgres() throws {
         let process = Process()
         process.executableURL = try ServerProcess.executable()
-        process.arguments = ["--port", "0", "--defect", "startWithoutLocking"]
+        process.arguments = ["--port", "0", "--defect", "startWithoutLocking"]  // memory
         let errors = Pipe()
         process.standardError = errors
         process.standardOutput = Pipe()

@@ -119,9 +119,10 @@ struct FaultProxyTests {
 
     /// Runs `body` with a live node on loopback (memory store), a fault proxy in front of it and a client.
     static func withNodeAndProxy(
-        _ settings: FaultSettings, _ body: @Sendable (Deployment, API, RunningProxy, HTTPClient) async throws -> Void
+        _ settings: FaultSettings, node configuration: NodeConfiguration = NodeConfiguration(port: 0),
+        _ body: @Sendable (Deployment, API, RunningProxy, HTTPClient) async throws -> Void
     ) async throws {
-        let deployment = try await Deployment()
+        let deployment = try await Deployment(configuration: configuration)
         try await deployment.application.test(.live) { client in
             let api = API(client: client)
             let port = try #require(client.port)
