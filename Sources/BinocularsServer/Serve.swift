@@ -55,7 +55,8 @@ struct Serve: AsyncParsableCommand {
         help: """
             A deliberately broken variant, to see a live run's checks catch it; never for a real deployment:
             startWithoutLocking (with postgres:URL), a start reads and writes its rows without locking them;
-            ignoreIdempotencyKeys, a retried or duplicated request is applied again.
+            ignoreIdempotencyKeys, a retried or duplicated request is applied again; leaseByNodeClock (with postgres:URL), \
+            leases are dated and found due by the node's clock, not the database's.
             """)
     var defect: NodeDefect?
 
@@ -69,8 +70,8 @@ struct Serve: AsyncParsableCommand {
         }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level \(logLevel) is not a level") }
         if tokens != nil && directory == nil { throw ValidationError("--tokens needs --directory") }
-        if defect == .startWithoutLocking && !store.hasPrefix("postgres:") {
-            throw ValidationError("--defect startWithoutLocking needs --store postgres:URL")
+        if let defect, defect != .ignoreIdempotencyKeys, !store.hasPrefix("postgres:") {
+            throw ValidationError("--defect \(defect.rawValue) needs --store postgres:URL")
         }
     }
 

@@ -138,7 +138,7 @@ extension Node {
         let principalKey = request.principal.map(\.key) ?? "guest"
         let issue = request.issuesToken
         let render = request.render
-        let sharedCommand = SharedCommand(
+        var sharedCommand = SharedCommand(
             command: command, idempotency: request.idempotencyKey.map { (principalKey, $0, request.fingerprint) }
         ) { result in
             switch result {
@@ -157,6 +157,7 @@ extension Node {
                 return SharedAnswer(status: answer.status, body: Array(answer.body), token: nil)
             }
         }
+        sharedCommand.nodeInstant = clock.now()
         switch try await applyShared(sharedCommand, on: shared) {
         case .replayed(let stored):
             guard stored.fingerprint == request.fingerprint else { return (.failure(.idempotencyKeyReused), false) }
@@ -190,7 +191,8 @@ extension Node {
 
     func expireLeasesShared(on shared: SharedDatabase) async throws -> Int {
         try await shared.pruneAnswers(olderThan: retentionNanoseconds)
-        let sweep = SharedCommand(command: .expireLeases, idempotency: nil) { _ in SharedAnswer(status: 200, body: [], token: nil) }
+        var sweep = SharedCommand(command: .expireLeases, idempotency: nil) { _ in SharedAnswer(status: 200, body: [], token: nil) }
+        sweep.nodeInstant = clock.now()
         guard case .applied(let applied, _, _, let sequence, _, let rows) = try await applyShared(sweep, on: shared),
             case .success(.leasesExpired(let count)) = applied.result
         else { return 0 }

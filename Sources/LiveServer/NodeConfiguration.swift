@@ -79,7 +79,16 @@ public enum NodeDefect: String, Sendable, CaseIterable {
     /// The node neither replays nor keeps answers by `Idempotency-Key`: a retried or duplicated request is applied
     /// again (M10).
     case ignoreIdempotencyKeys
+    /// With PostgreSQL: leases are dated and found due by the node's own clock, not the database's
+    /// (`SharedStoreDefect.leaseByNodeClock`): a node whose clock is ahead ends sessions early (M12).
+    case leaseByNodeClock
 
     /// What the shared store does differently under this variant.
-    var sharedStore: SharedStoreDefect? { self == .startWithoutLocking ? .startWithoutLocking : nil }
+    var sharedStore: SharedStoreDefect? {
+        switch self {
+        case .startWithoutLocking: .startWithoutLocking
+        case .leaseByNodeClock: .leaseByNodeClock
+        case .ignoreIdempotencyKeys: nil
+        }
+    }
 }

@@ -70,13 +70,14 @@ struct PostgresStore: AggregateStore {
     /// sweeper holds is skipped, and by the time it is free its lease column no longer matches. The seam locks these
     /// conversations again in its order, which a transaction that already holds them passes at once.
     mutating func sessionsDue(at now: Instant, into due: inout [SessionID]) {
+        let clock = access.nodeClock.map { String($0.nanoseconds) } ?? "(extract(epoch FROM clock_timestamp()) * 1000000000)::bigint"
         due += access.attempt([]) { connection, _ in
             try connection.query(
-                """
-                SELECT id, lease_token FROM conversations
-                WHERE lease_deadline <= (extract(epoch FROM clock_timestamp()) * 1000000000)::bigint
-                ORDER BY lease_deadline, id LIMIT 1000 FOR UPDATE SKIP LOCKED
-                """
+                unsafeSQL: """
+                    SELECT id, lease_token FROM conversations
+                    WHERE lease_deadline <= \(clock)
+                    ORDER BY lease_deadline, id LIMIT 1000 FOR UPDATE SKIP LOCKED
+                    """, []
             ).rows.map { row in
                 let (id, token) = try row.decode((Int64, Int64).self)
                 return SessionID(conversation: ConversationID(UInt64(id)), token: UInt64(token))
@@ -137,7 +138,8 @@ struct PostgresStore: AggregateStore {
     /// The database's clock, read once the rows are locked: a command that waited for another's locks runs at an
     /// instant after that one committed, whichever node either ran on. Leases are decided by this clock alone.
     mutating func instantOnceLocked(planned: Instant) -> Instant {
-        access.attempt(planned) { connection, _ in try SharedDatabase.databaseClock(connection) }
+        if let node = access.nodeClock { return node }
+        return access.attempt(planned) { connection, _ in try SharedDatabase.databaseClock(connection) }
     }
 
     // MARK: Commit
@@ -186,6 +188,9 @@ final class SharedRowAccess {
     /// The broken variant `SharedStoreDefect.startWithoutLocking`: rows are read without `FOR UPDATE` and written back
     /// without checking the version they were read at, so two transactions can both decide from the same row.
     var unlocked = false
+    /// The broken variant `SharedStoreDefect.leaseByNodeClock`: the node's clock, which dates and finds due leases in
+    /// place of the database's.
+    var nodeClock: Instant?
     /// Whether the transaction wrote any row (a lease sweep that found nothing due writes none).
     var wroteAny: Bool { !pending.isEmpty || !written.isEmpty }
 

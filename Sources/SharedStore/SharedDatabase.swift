@@ -68,13 +68,15 @@ public final class SharedDatabase: Sendable {
         // The broken variant reads and writes a start's rows without locking them or checking their versions.
         let unlocked: Bool
         if case .startMonitoring = request.command { unlocked = defect == .startWithoutLocking } else { unlocked = false }
+        let nodeClock = defect == .leaseByNodeClock ? request.nodeInstant : nil
         return try await pool.run { connection in
             let state = connection.state(configuration, decoded: decoded)
             var attempt = 0
             while true {
                 attempt += 1
                 do {
-                    return try Self.applyOnce(request, on: connection, state: state, nodeID: nodeID, unlocked: unlocked)
+                    return try Self.applyOnce(
+                        request, on: connection, state: state, nodeID: nodeID, unlocked: unlocked, nodeClock: nodeClock)
                 } catch let error where Self.isContention(error) {
                     _ = try? connection.query("ROLLBACK")
                     guard attempt < Self.attemptsMaximum else {
@@ -91,7 +93,8 @@ public final class SharedDatabase: Sendable {
     }
 
     private static func applyOnce(
-        _ request: SharedCommand, on connection: BlockingConnection, state: ConnectionState, nodeID: String, unlocked: Bool
+        _ request: SharedCommand, on connection: BlockingConnection, state: ConnectionState, nodeID: String, unlocked: Bool,
+        nodeClock: Instant?
     ) throws -> SharedApplied {
         // Sent without waiting: the statements after them queue behind them, and a failed one fails the rest. The
         // transaction takes its id at once, so that the outbox number it may draw later is always drawn by a
@@ -116,6 +119,7 @@ public final class SharedDatabase: Sendable {
         }
         let access = SharedRowAccess(connection: connection, coding: state.coding)
         access.unlocked = unlocked
+        access.nodeClock = nodeClock
         do {
             return try applyLocked(request, access: access, on: connection, state: state, nodeID: nodeID)
         } catch {
@@ -252,6 +256,8 @@ public struct SharedCommand: Sendable {
     /// The answer to the command's result, drawn inside the transaction so that it commits under the key with it,
     /// and the token it issues (whose hash commits with it too).
     public var answer: @Sendable (Result<Outcome, MonitoringError>) -> SharedAnswer
+    /// The node's own clock when it sent the command: used only by the broken variant `leaseByNodeClock`.
+    public var nodeInstant: Instant?
 
     public init(
         command: Command, idempotency: (principal: String, key: String, fingerprint: String)?,
@@ -326,4 +332,7 @@ public enum SharedStoreDefect: String, Sendable, CaseIterable {
     /// A start reads the conversation's and the supervisor's rows without locking them and writes them back without
     /// checking their versions: two starts on one conversation, on two nodes at once, can both be granted (M8).
     case startWithoutLocking
+    /// Leases are dated, and found due, by the node's own clock instead of the database's: a node whose clock is
+    /// ahead ends sessions whose leases are not due (M12).
+    case leaseByNodeClock
 }

@@ -57,6 +57,26 @@ struct BrokenDeploymentTests {
         }
     }
 
+    @Test(
+        "M12 a node deciding leases by its own clock, an hour ahead, is caught: it ends a session not due, whose holder's renewal in time is refused"
+    )
+    func leaseByNodeClock() async throws {
+        try await SharedNodeTests.Pair.run(aheadDefect: .leaseByNodeClock) { pair, behind, _ in
+            let supervisor = pair.behind.token(Deployment.supervisors[0])
+            let conversation = try await behind.conversationInProgress(pair.behind)
+            let base = "/api/v2/conversations/messages/\(conversation.id)/monitor"
+            let started = try await behind.call(.post, base, "{}", token: supervisor)
+            #expect(started.status == 201, "\(started.text)")
+            let token = try #require(started.json["fencingToken"] as? Int)
+            // The broken node sweeps: by its clock, an hour ahead, the lease is long due; by the database's it has 30 s.
+            #expect(try await pair.ahead.expireLeases() == 1)
+            // The check, the clients' view of M12: the holder renews well within its lease, and is refused.
+            let renewed = try await behind.call(.post, base + "/sessions/\(token)/renew", "{}", token: supervisor)
+            #expect(renewed.status == 409, "\(renewed.text)")
+            #expect(renewed.code == "sessionAlreadyEnded")
+        }
+    }
+
     @Test("--defect is refused without a shared store, and says what it needs")
     func defectNeedsPostgres() throws {
         let process = Process()

@@ -18,7 +18,8 @@ struct SharedNodeTests {
         let behind: Deployment
         let ahead: Node
 
-        static func start() async throws -> Pair {
+        /// `aheadDefect`: a deliberately broken variant for the node an hour ahead (`BrokenDeploymentTests`).
+        static func start(aheadDefect: NodeDefect? = nil) async throws -> Pair {
             let postgres = try LocalPostgres.start()
             do {
                 let real = NodeClock.system
@@ -28,8 +29,10 @@ struct SharedNodeTests {
                 let behind = try await Deployment(
                     configuration: configuration("behind"),
                     clock: NodeClock { Instant(nanoseconds: real.now().nanoseconds - 3_600_000_000_000) })
+                var aheadConfiguration = configuration("ahead")
+                aheadConfiguration.defect = aheadDefect
                 let ahead = try await Node.open(
-                    configuration: configuration("ahead"),
+                    configuration: aheadConfiguration,
                     clock: NodeClock { Instant(nanoseconds: real.now().nanoseconds + 3_600_000_000_000) })
                 return Pair(postgres: postgres, behind: behind, ahead: ahead)
             } catch {
@@ -39,8 +42,8 @@ struct SharedNodeTests {
         }
 
         /// Starts a pair, runs `body` with a client of each node, and stops the pair whether or not `body` throws.
-        static func run(_ body: @Sendable (Pair, API, API) async throws -> Void) async throws {
-            let pair = try await start()
+        static func run(aheadDefect: NodeDefect? = nil, _ body: @Sendable (Pair, API, API) async throws -> Void) async throws {
+            let pair = try await start(aheadDefect: aheadDefect)
             do {
                 try await pair.behind.application.test(.router) { behindClient in
                     try await pair.aheadApplication.test(.router) { aheadClient in
