@@ -77,7 +77,7 @@ struct LiveCommandsTests {
             var refusals = Set<String>()
             var compared = 0
             for (index, entry) in sent.enumerated() {
-                let answer = await live.send(entry.command)
+                let answer = await live.send(entry.command, timeout: .seconds(120))
                 guard case .success(let got) = answer else {
                     Issue.record("command \(index), \(entry.command): \(answer)")
                     break
