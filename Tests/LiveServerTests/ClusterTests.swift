@@ -51,8 +51,9 @@ struct ClusterTests {
     func nodeKilledUnderTraffic() async throws {
         var cluster = try await TestCluster.start(nodes: 3)
         defer { cluster.stop() }
-        let traffic = try await cluster.startTraffic(conversations: 3, supervisors: 9, seconds: 3)
-        try await Task.sleep(for: .seconds(1))
+        // Traffic runs well past the kill: in a clean-clone CI run beside the simulation suites, 3 s of it granted only 6.
+        let traffic = try await cluster.startTraffic(conversations: 3, supervisors: 9, seconds: 8)
+        try await Task.sleep(for: .seconds(2))
         cluster.kill(1)
         let outcome = try await traffic.value
         #expect(outcome.granted.count > 10, "sessions were granted: \(outcome.granted.count)")
