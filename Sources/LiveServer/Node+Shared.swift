@@ -157,7 +157,8 @@ extension Node {
                 return SharedAnswer(status: answer.status, body: Array(answer.body), token: nil)
             }
         }
-        sharedCommand.nodeInstant = clock.now()
+        // Only the broken variant decides by the node's clock; a correct node reads no clock per command.
+        if configuration.defect == .leaseByNodeClock { sharedCommand.nodeInstant = clock.now() }
         switch try await applyShared(sharedCommand, on: shared) {
         case .replayed(let stored):
             guard stored.fingerprint == request.fingerprint else { return (.failure(.idempotencyKeyReused), false) }
@@ -192,7 +193,7 @@ extension Node {
     func expireLeasesShared(on shared: SharedDatabase) async throws -> Int {
         try await shared.pruneAnswers(olderThan: retentionNanoseconds)
         var sweep = SharedCommand(command: .expireLeases, idempotency: nil) { _ in SharedAnswer(status: 200, body: [], token: nil) }
-        sweep.nodeInstant = clock.now()
+        if configuration.defect == .leaseByNodeClock { sweep.nodeInstant = clock.now() }
         guard case .applied(let applied, _, _, let sequence, _, let rows) = try await applyShared(sweep, on: shared),
             case .success(.leasesExpired(let count)) = applied.result
         else { return 0 }
