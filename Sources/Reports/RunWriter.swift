@@ -37,6 +37,7 @@ public enum RunWriter {
             text += "{\"index\":\(operation.index),\"time\":\(operation.time.nanoseconds),\"process\":\(operation.process),"
             text += "\"type\":\"\(operation.type.rawValue)\",\"f\":\"\(operation.function.rawValue)\",\"value\":{"
             text += "\"request\":\(operation.request),\"conversation\":\(operation.conversation.rawValue)"
+            if let supervisor = operation.supervisor { text += ",\"supervisor\":\(supervisor)" }
             if let token = operation.token { text += ",\"session\":\(token)" }
             if let agent = operation.agent { text += ",\"agent\":\(agent.rawValue)" }
             if let reason = operation.reason { text += ",\"reason\":\"\(reason)\"" }

@@ -36,7 +36,7 @@ public struct LockHistoryRecord: Sendable, Hashable {
 
     public init(_ operation: HistoryOperation, operationID: Int? = nil) {
         self.init(
-            index: operation.index, time: operation.time, process: operation.process, type: operation.type,
+            index: operation.index, time: operation.time, process: operation.supervisor ?? operation.process, type: operation.type,
             function: operation.function, conversation: operation.conversation, token: operation.token,
             reason: operation.reason, operationID: operationID)
     }

@@ -35,6 +35,9 @@ public struct HistoryOperation: Sendable, Hashable {
     public var reason: String?
     /// The client request this line belongs to: an invocation and its completion share it.
     public var request: Int
+    /// The supervisor whose request it is, when `process` is not the supervisor but one of its request streams (a
+    /// live run's history, `History.separateProcesses`); the lock's owner is `supervisor ?? process`.
+    public var supervisor: Int? = nil
 }
 
 /// The lock operations of a run, bounded; past the bound it counts what it dropped.
@@ -57,5 +60,41 @@ public struct History: Sendable {
             HistoryOperation(
                 index: operations.count, time: time, process: process, type: type, function: function,
                 conversation: conversation, token: token, agent: agent, reason: reason, request: request))
+    }
+}
+
+extension History {
+    /// Puts the lines in time order (a live run learns an automatic end after the store decided it) and gives each
+    /// client request stream its own process, so that no process has two operations outstanding, as Jepsen-style
+    /// checkers require: an invocation takes a free process of its supervisor's, its completion frees it, and a
+    /// time-out (`info`) retires it, as Jepsen retires a crashed process. Pairing is by request, which stays; the
+    /// supervisor, who owns the lock it takes, stays in `supervisor`.
+    mutating func separateProcesses() {
+        operations.sort { ($0.time, $0.index) < ($1.time, $1.index) }
+        var free: [Int: [Int]] = [:]
+        var holding: [Int: Int] = [:]
+        var next = 0
+        for position in operations.indices {
+            let operation = operations[position]
+            operations[position].index = position
+            switch operation.type {
+            case .invoke:
+                let process: Int
+                if let reused = free[operation.process]?.popLast() {
+                    process = reused
+                } else {
+                    process = next
+                    next += 1
+                }
+                holding[operation.request] = process
+                operations[position].process = process
+                operations[position].supervisor = operation.process
+            case .ok, .fail, .info:
+                guard let process = holding.removeValue(forKey: operation.request) else { continue }
+                operations[position].process = process
+                operations[position].supervisor = operation.process
+                if operation.type != .info { free[operation.process, default: []].append(process) }
+            }
+        }
     }
 }

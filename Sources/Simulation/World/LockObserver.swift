@@ -72,6 +72,8 @@ struct LockObserver: Sendable {
         case .conversationCreated(let id, _, _):
             while active.count < Int(id.rawValue) { active.append(nil) }
         case .monitoringStarted(let id, let holder, let monitored, _):
+            // A live run's observer sees only what the deployment notified, which may not include the creation.
+            while active.count < Int(id.rawValue) { active.append(nil) }
             if let current = session(of: id) {
                 fail("M8", "\(id): session \(holder.session.token) granted while \(current.token) of \(current.supervisor) is active")
             }

@@ -130,6 +130,8 @@ struct ClientRequest: Sendable {
     var liveEvents = 0
     /// Unique per request, for pairing history lines and for the store's de-duplication.
     var serial = 0
+    /// The serial of the request's first attempt, which its retries share: a live run's `Idempotency-Key`.
+    var key = -1
     /// The epoch of the node that took the request; a crash since loses the answer.
     var nodeEpoch: UInt32 = 0
     /// A duplicate or late stop is not retried and does not change the supervisor's phase.

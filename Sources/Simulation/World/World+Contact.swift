@@ -5,7 +5,7 @@ extension World {
     // MARK: Set-up
 
     mutating func setUp() {
-        setUpCluster()
+        if isExternal { cluster.setUpNodes() } else { setUpCluster() }
         defineDirectory()
         for (index, settings) in configuration.channels.enumerated() {
             let queueIndex = configuration.queues.firstIndex { $0.name == settings.queue } ?? 0
@@ -41,13 +41,14 @@ extension World {
         for (index, stampede) in configuration.contention.stampedes.enumerated() {
             schedule(.stampede(Int32(index)), at: Instant.zero + stampede.at)
         }
-        schedule(.leaseSweep, after: .seconds(1))
+        if !isExternal { schedule(.leaseSweep, after: .seconds(1)) }
         // Reporting intervals start at the end of warm-up; the warm-up is one interval, dropped.
         schedule(.intervalEnds, at: configuration.warmUp > .zero ? warmUpEnd : Instant.zero + configuration.reportingInterval)
     }
 
     private mutating func defineDirectory() {
-        for command in Population.directoryCommands(for: configuration) { execute(command) }
+        // An external run's deployment holds the directory already, loaded from the same population.
+        if !isExternal { for command in Population.directoryCommands(for: configuration) { execute(command) } }
         routing.agentProfiles = configuration.agentGroups.map(AgentProfile.init)
         supervision.profiles = configuration.supervisorGroups.map { SupervisorProfile($0, in: configuration) }
         routing.wrapUpCodes = configuration.queues.map { $0.wrapUpCodes.first ?? "done" }
@@ -401,11 +402,11 @@ extension World {
     }
 
     /// An alert was refused: the capacity taken for it goes back, and routing goes on from the same place.
-    private mutating func alertRefused(agent: Int) {
+    mutating func alertRefused(agent: Int) {
         changeAgent(agent) { $0.active -= 1 }
     }
 
-    private mutating func releaseCapacity(of agent: Int) {
+    mutating func releaseCapacity(of agent: Int) {
         changeAgent(agent) { $0.active -= 1 }
         makeAvailable(agent)
     }
@@ -503,6 +504,10 @@ extension World {
     /// is sent (the delay of the event that sends it), so in the simulator the answer comes back at the same instant;
     /// a live driver calls `answered` when the response arrives.
     mutating func submit(_ command: Command, then handler: AnswerHandler = .ignored) {
+        guard !isExternal else {
+            submitExternally(command, then: handler)
+            return
+        }
         let answer = execute(command)
         guard configuration.network.clientAnswers == .overTheLink, let link = handler.link else {
             answered(answer, handler)

@@ -41,8 +41,12 @@ extension World {
         let node = supervision.supervisors[index].node
         guard cluster.nodes[node].isUp else { return nil }
         let followsButtons = group.followsButtons
+        let external = isExternal
+        let observer = measurement.observer
         func shownFree(_ id: ConversationID) -> Bool {
             guard followsButtons else { return true }
+            // A live run's consoles show what the deployment notified its supervisors of.
+            if external { return observer.session(of: id) == nil }
             if case .monitor = cluster.nodes[node].views.button(for: id, viewer: viewer) { return true }
             return false
         }
@@ -137,6 +141,7 @@ extension World {
         let session = SessionID(conversation: id, token: token)
         let request = supervision.allocate(
             ClientRequest(supervisor: index, operation: .stop(session, .interaction), sentAt: now, attempt: 0, isEcho: true))
+        supervision.requests[request].key = supervision.requests[request].serial
         measurement.history.append(now, process: index, .invoke, .stop, conversation: id, token: token, request: supervision.requests[request].serial)
         schedule(.requestArrives(Int32(request)), about: request, after: delay)
         schedule(.requestTimesOut(Int32(request)), about: request, after: configuration.network.supervisor.timeout)
@@ -157,14 +162,17 @@ extension World {
             let process = supervisorIndex(of: session.supervisor) ?? -1
             let serial = supervision.nextRequestSerial
             supervision.nextRequestSerial += 1
-            // Recorded when the store decided it, so the history stays in real-time order.
+            // Recorded when the store decided it, so the history stays in real-time order (in a live run, at the
+            // store's instant of the end, which the notification carries, before it reached the console).
+            let decided = isExternal ? min(instant, now) : now
             measurement.history.append(
-                now, process: process, .invoke, .end, conversation: id, token: session.token, reason: reason.rawValue, request: serial)
+                decided, process: process, .invoke, .end, conversation: id, token: session.token, reason: reason.rawValue, request: serial)
             measurement.history.append(
-                now, process: process, .ok, .end, conversation: id, token: session.token, reason: reason.rawValue, request: serial)
+                decided, process: process, .ok, .end, conversation: id, token: session.token, reason: reason.rawValue, request: serial)
         }
         guard let index = supervisorIndex(of: session.supervisor) else { return }
-        let push = milliseconds(configuration.network.supervisor.downMilliseconds, &cluster.networkRandom)
+        // In a live run the notification has reached the console already.
+        let push = isExternal ? .zero : milliseconds(configuration.network.supervisor.downMilliseconds, &cluster.networkRandom)
         schedule(.sessionEndNotice(Int32(index), token: session.token, id), after: push)
     }
 
@@ -203,7 +211,9 @@ extension World {
         let user = supervision.supervisors[index].user
         supervision.supervisors[index].presence = presence
         submit(.setPresence(user, presenceAsApplied(user, presence)))
-        if presence == .offline { measurement.observer.checkNoSessions(of: user, wentOffline: now) }
+        // In a live run the presence's answer and the sessions' ends are still on their way: the observer checks
+        // them when the deployment's notification of the presence comes (M18).
+        if presence == .offline, !isExternal { measurement.observer.checkNoSessions(of: user, wentOffline: now) }
     }
 
     // MARK: Stampedes
@@ -243,11 +253,17 @@ extension World {
     /// Sends a request to the supervisor's node; the client gives up after its time-out.
     private mutating func send(_ request: ClientRequest) {
         let index = supervision.allocate(request)
+        if supervision.requests[index].key < 0 { supervision.requests[index].key = supervision.requests[index].serial }
         let link = configuration.network.supervisor
         measurement.history.append(
             now, process: request.supervisor, .invoke, request.function, conversation: request.conversation, token: request.token,
             request: supervision.requests[index].serial)
         schedule(.requestTimesOut(Int32(index)), about: index, after: link.timeout)
+        // A live run's network is real: the request leaves now.
+        guard !isExternal else {
+            schedule(.requestArrives(Int32(index)), about: index, after: .zero)
+            return
+        }
         guard let delay = cluster.clientHop(link.upMilliseconds, at: now, spikes: configuration.contention.latencySpikes) else { return }
         schedule(.requestArrives(Int32(index)), about: index, after: delay)
     }
@@ -255,6 +271,10 @@ extension World {
     /// The request reaches the supervisor's node, which forwards it to the store.
     mutating func requestArrives(_ index: Int) {
         defer { supervision.release(index) }
+        guard !isExternal else {
+            sendExternally(index, command(of: supervision.requests[index]))
+            return
+        }
         let node = supervision.supervisors[supervision.requests[index].supervisor].node
         guard cluster.nodes[node].isUp else { return }
         measurement.interval.nodeRequests += 1

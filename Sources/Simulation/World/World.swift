@@ -15,6 +15,9 @@ import MonitoringEngine
 /// gives the same history, byte for byte. It touches the engine only through its public API.
 public struct World: Sendable {
     public let configuration: WorldConfiguration
+    /// Where commands go: the simulated store, or a live deployment's driver (`World+External.swift`).
+    public let gateway: Gateway
+    var external = ExternalGateway()
     var routing: Routing
     var supervision: Supervision
     var cluster: SimulatedCluster
@@ -68,8 +71,9 @@ public struct World: Sendable {
         case pendingEventLimitReached
     }
 
-    public init(configuration: WorldConfiguration, wallClock: (@Sendable () -> UInt64)? = nil) {
+    public init(configuration: WorldConfiguration, gateway: Gateway = .simulated, wallClock: (@Sendable () -> UInt64)? = nil) {
         self.configuration = configuration
+        self.gateway = gateway
         self.wallClock = wallClock
         let streams = RandomStreams(rootSeed: configuration.seed)
         routing = Routing(
