@@ -8,6 +8,7 @@ struct Binoculars: AsyncParsableCommand {
         abstract: "Proves a contact-centre monitoring engine correct under contention and measures it.",
         subcommands: [
             Run.self, Report.self, Check.self, Replay.self, Explore.self, Regressions.self, Demo.self, Measure.self, Serve.self, Cluster.self,
+            Load.self, Calibrate.self,
         ])
 
     /// As ArgumentParser's own `main`, with SIGPIPE ignored first: a reader that closes the pipe early

@@ -7,6 +7,6 @@ struct BinocularsServer: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "binoculars-server",
         abstract: "The monitoring engine as a live service: one node, or a private cluster of nodes.",
-        subcommands: [Serve.self, Cluster.self],
+        subcommands: [Serve.self, Cluster.self, Load.self],
         defaultSubcommand: Serve.self)
 }

@@ -1,3 +1,4 @@
+import HTTPTypes
 import Hummingbird
 import MonitoringEngine
 import Prometheus
@@ -84,19 +85,26 @@ public final class NodeMetrics: Sendable {
     func setActiveSessions(_ count: Int) { activeSessions.set(Int64(count)) }
 }
 
-/// Times every request into the node's latency histograms.
+/// Times every request into the node's latency histograms, and tells the client the node's time in a
+/// `Server-Timing: node;dur=MILLISECONDS` header.
 struct MetricsMiddleware: RouterMiddleware {
     typealias Context = NodeRequestContext
     let metrics: NodeMetrics
+    static let serverTiming = HTTPField.Name("Server-Timing")!
 
     func handle(
         _ request: Request, context: NodeRequestContext, next: (Request, NodeRequestContext) async throws -> Response
     ) async throws -> Response {
         let start = ContinuousClock.now
-        let response = try await next(request, context)
+        var response = try await next(request, context)
+        let duration = ContinuousClock.now - start
         metrics.request(
             route: context.endpointPath ?? "unmatched", method: request.method.rawValue, status: Int(response.status.code),
-            duration: ContinuousClock.now - start)
+            duration: duration)
+        // The node's own time on the request (W3C Server Timing), so that a client can tell it from the network's:
+        // `binoculars load` records it and `binoculars calibrate` fits it.
+        let milliseconds = Double(duration.components.seconds) * 1e3 + Double(duration.components.attoseconds) / 1e15
+        response.headers[Self.serverTiming] = "node;dur=" + String(format: "%.3f", milliseconds)
         return response
     }
 }

@@ -18,7 +18,7 @@ import Synchronization
 /// open them on the node itself.
 public final class FaultProxy: Sendable {
     /// What the proxy did, counted as it went.
-    public struct Counts: Sendable, Hashable {
+    public struct Counts: Sendable, Hashable, Codable {
         /// Requests the proxy took from clients.
         public var requests = 0
         /// Requests sent on to the node, duplicates included.

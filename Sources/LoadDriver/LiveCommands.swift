@@ -3,6 +3,7 @@ import Foundation
 import MonitoringEngine
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 import Synchronization
 
 /// The live side of the world's gateway: sends the commands the world's clients send to a live node over its HTTP
@@ -22,8 +23,11 @@ public final class LiveCommands: Sendable {
     public enum Failure: Error, Sendable, Equatable {
         /// The service refused it before the engine was asked (a bad token, a forbidden action, bad input).
         case service(status: Int, code: String, message: String)
-        /// No answer came (refused connection, reset, time-out).
+        /// No answer came (reset, time-out) to a request that may have reached the node.
         case transport(String)
+        /// The node could not be reached at all (refused or timed-out connection): the request never left, so it may
+        /// be sent to another node.
+        case notConnected(String)
         /// An answer came that is neither an outcome nor a refusal of the engine's.
         case unreadable(status: Int, body: String)
         /// The world's client cannot send this command: no route exists for it, or who would send it is unknown.
@@ -56,19 +60,28 @@ public final class LiveCommands: Sendable {
                 administrator: routing))
     }
 
-    /// Sends one command and reads its answer; `key` goes out as its `Idempotency-Key`.
-    public func send(_ command: Command, key: String? = nil, timeout: TimeAmount = .seconds(10)) async -> Result<
+    /// Sends one command and reads its answer; `key` goes out as its `Idempotency-Key`. `node` is the base URL of the
+    /// node (or the fault proxy in front of it) to send it to; nil: `base`.
+    public func send(_ command: Command, key: String? = nil, to node: String? = nil, timeout: TimeAmount = .seconds(10)) async -> Result<
         Result<Outcome, MonitoringError>, Failure
     > {
+        await sendTimed(command, key: key, to: node, timeout: timeout).answer
+    }
+
+    /// As `send`, with the node's own time on the request, in milliseconds, from its `Server-Timing: node;dur=…`
+    /// header (nil when no answer came or the node gave none).
+    public func sendTimed(_ command: Command, key: String? = nil, to node: String? = nil, timeout: TimeAmount = .seconds(10)) async -> (
+        answer: Result<Result<Outcome, MonitoringError>, Failure>, nodeMilliseconds: Double?
+    ) {
         let request: Request
         do {
             request = try self.request(for: command)
         } catch let failure as Failure {
-            return .failure(failure)
+            return (.failure(failure), nil)
         } catch {
-            return .failure(.notSendable("\(error)"))
+            return (.failure(.notSendable("\(error)")), nil)
         }
-        var outgoing = HTTPClientRequest(url: base + request.path)
+        var outgoing = HTTPClientRequest(url: (node.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 } ?? base) + request.path)
         outgoing.method = request.method
         if let token = request.token { outgoing.headers.add(name: "Authorization", value: "Bearer \(token)") }
         if let key { outgoing.headers.add(name: "Idempotency-Key", value: key) }
@@ -78,14 +91,37 @@ public final class LiveCommands: Sendable {
         }
         let status: Int
         let data: Data
+        let timing: Double?
         do {
             let response = try await client.execute(outgoing, deadline: .now() + timeout)
             status = Int(response.status.code)
+            timing = Self.nodeMilliseconds(response.headers.first(name: "Server-Timing"))
             data = Data(buffer: try await response.body.collect(upTo: 4 << 20))
         } catch {
-            return .failure(.transport(String(describing: error)))
+            if Self.neverConnected(error) { return (.failure(.notConnected(String(describing: error))), nil) }
+            return (.failure(.transport(String(describing: error))), nil)
         }
-        return read(status: status, body: data, for: command)
+        return (read(status: status, body: data, for: command), timing)
+    }
+
+    /// The `node` metric's duration of a `Server-Timing` header: `node;dur=12.5` is 12.5.
+    static func nodeMilliseconds(_ header: String?) -> Double? {
+        guard let header else { return nil }
+        for metric in header.split(separator: ",") {
+            let parts = metric.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.first == "node" else { continue }
+            for parameter in parts.dropFirst() where parameter.hasPrefix("dur=") { return Double(parameter.dropFirst(4)) }
+        }
+        return nil
+    }
+
+    /// Whether an error says the connection was never made (so the request never left).
+    static func neverConnected(_ error: any Error) -> Bool {
+        if error is NIOConnectionError { return true }
+        if let error = error as? HTTPClientError, error == .connectTimeout { return true }
+        if let error = error as? ChannelError, case .connectTimeout = error { return true }
+        if let error = error as? IOError, error.errnoCode == ECONNREFUSED { return true }
+        return false
     }
 
     // MARK: Requests

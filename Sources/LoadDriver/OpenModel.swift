@@ -21,7 +21,7 @@ public struct OpenModelLatencies: Sendable {
         public var serviceTime: Percentiles
     }
 
-    public struct Percentiles: Sendable, Hashable {
+    public struct Percentiles: Sendable, Hashable, Codable {
         public var p50: Double
         public var p90: Double
         public var p99: Double

@@ -194,12 +194,13 @@ struct TestCluster {
           - {name: floor, count: 60, thinkTime: {exponential: {mean: 60s}}, holdTime: {exponential: {mean: 90s}}}
         """
 
-    /// `count` nodes on one PostgreSQL, each started with `extra` arguments too.
-    static func start(nodes count: Int, extra: [String] = []) async throws -> TestCluster {
+    /// `count` nodes on one PostgreSQL, each started with `extra` arguments too; node 1 loads the population of
+    /// `scenarioText` (by default `scenario`).
+    static func start(nodes count: Int, extra: [String] = [], scenario scenarioText: String = scenario) async throws -> TestCluster {
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("binoculars-cluster-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         let scenario = work.appendingPathComponent("cluster.yaml")
-        try Data(scenario_text.utf8).write(to: scenario)
+        try Data(scenarioText.utf8).write(to: scenario)
         let postgres = try LocalPostgres.start()
         var nodes: [ServerProcess] = []
         var ports: [Int] = []
@@ -220,8 +221,6 @@ struct TestCluster {
             throw error
         }
     }
-
-    private static var scenario_text: String { scenario }
 
     static func arguments(_ index: Int, _ postgres: LocalPostgres) -> [String] {
         ["--port", "0", "--node-id", "node-\(index + 1)", "--store", "postgres:\(postgres.url)", "--log-level", "warning"]

@@ -34,6 +34,8 @@ public struct ExternalCommand: Sendable, Hashable {
 /// The external gateway's state: commands waiting for the driver, and what each pending client answer is for.
 struct ExternalGateway: Sendable {
     var outbox: [ExternalCommand] = []
+    /// When the answer being delivered reached its client, if before the world's clock.
+    var answeredAt: Instant?
     var handlers: [AnswerHandler?] = []
     var freeHandlers: [Int32] = []
 
@@ -95,7 +97,10 @@ extension World {
 
     /// The answer to a command the driver sent, now; nil when none came (a refused connection, a reset, the driver's
     /// own time-out): the client acts as on a refusal, and a supervisor's request is left to its time-out.
-    public mutating func deliver(_ answer: Result<Outcome, MonitoringError>?, to origin: ExternalCommand.Origin) {
+    /// `answeredAt`, when the client read the answer, dates a supervisor's answer in its latency and the history.
+    public mutating func deliver(_ answer: Result<Outcome, MonitoringError>?, to origin: ExternalCommand.Origin, answeredAt: Instant? = nil) {
+        external.answeredAt = answeredAt
+        defer { external.answeredAt = nil }
         engineCommands += 1
         measurement.interval.engineCommands += 1
         switch origin {

@@ -342,18 +342,20 @@ extension World {
         }
         supervision.requests[index].answered = true
         let request = supervision.requests[index]
-        if measuring { measurement.metrics.recordLatency(request.function, now - request.sentAt) }
+        // A live run's answer came when its client read it, a little before the driver handed it on.
+        let at = external.answeredAt.map { min($0, now) } ?? now
+        if measuring { measurement.metrics.recordLatency(request.function, at - request.sentAt) }
         switch result {
         case .success(let outcome):
             var token = request.token
             if case .monitoringStarted(let session) = outcome { token = session.id.token }
             if case .alreadyMonitoring(let session) = outcome { token = session.id.token }
             measurement.history.append(
-                now, process: request.supervisor, .ok, request.function, conversation: request.conversation, token: token, request: request.serial)
+                at, process: request.supervisor, .ok, request.function, conversation: request.conversation, token: token, request: request.serial)
             if measuring { measurement.metrics.count(.succeeded(request.function, startSuccess(outcome))) }
         case .failure(let error):
             measurement.history.append(
-                now, process: request.supervisor, .fail, request.function, conversation: request.conversation, token: request.token,
+                at, process: request.supervisor, .fail, request.function, conversation: request.conversation, token: request.token,
                 reason: error.code, request: request.serial)
             if measuring { measurement.metrics.count(.refused(request.function, code: error.code)) }
         }
