@@ -114,6 +114,14 @@ final class Deployment: @unchecked Sendable {
         try? FileManager.default.removeItem(at: directory)
     }
 
+    /// Runs `work`, which blocks (waits for a process), on a thread of its own rather than one of the few the
+    /// run's tasks share, so that the load goes on meanwhile.
+    static func offThePool<Value: Sendable>(_ work: @escaping @Sendable () -> Value) async -> Value {
+        await withCheckedContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(returning: work()) }
+        }
+    }
+
     /// A port free on loopback now.
     static func freePort() throws -> Int {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

@@ -86,6 +86,22 @@ struct Load: AsyncParsableCommand {
         }
     }
 
+    /// Why the scenario's scripted faults cannot be carried out on this deployment, if they cannot.
+    static func faultProblem(_ configuration: WorldConfiguration, target: Bool, store: Deployment.Store) -> String? {
+        let cluster = configuration.cluster
+        let processFaults = !cluster.nodeCrashes.isEmpty || !cluster.partitions.isEmpty || !cluster.storeRestarts.isEmpty
+        if target && processFaults {
+            return "cluster.nodeCrashes, partitions and storeRestarts act on processes binoculars load started: use --spawn-nodes"
+        }
+        if !cluster.nodeCrashes.isEmpty && store == .memory {
+            return "cluster.nodeCrashes kills nodes, and a node on memory loses everything: use --store sqlite or postgres"
+        }
+        if !cluster.storeRestarts.isEmpty && store != .postgres {
+            return "cluster.storeRestarts restarts the deployment's PostgreSQL: use --store postgres"
+        }
+        return nil
+    }
+
     func run() async throws {
         let scenario: Scenario
         do {
@@ -109,9 +125,8 @@ struct Load: AsyncParsableCommand {
                 1, Int((Double(configuration.supervisorGroups[index].count) * populationScale).rounded()))
         }
         let chosenStore = Deployment.Store(rawValue: store) ?? .memory
-        if target == nil, !configuration.cluster.nodeCrashes.isEmpty, chosenStore == .memory {
-            FileHandle.standardError.write(
-                Data("\(file): cluster.nodeCrashes kills nodes, and a node on memory loses everything: use --store sqlite or postgres\n".utf8))
+        if let problem = Self.faultProblem(configuration, target: target != nil, store: chosenStore) {
+            FileHandle.standardError.write(Data("\(file): \(problem)\n".utf8))
             throw ExitCode(2)
         }
         let root: OutputDirectory
@@ -179,18 +194,50 @@ struct Load: AsyncParsableCommand {
                 http: client, logger: logger,
                 perform: { fault in
                     guard let deployment else { return }
+                    func say(_ line: String) { FileHandle.standardError.write(Data("binoculars load: \(line)\n".utf8)) }
                     switch fault {
+                    case .nodeStall(let node, let length):
+                        guard node >= 0, node < deployment.ports.count else { return }
+                        say("SIGSTOP node-\(node + 1)")
+                        deployment.signal(node, SIGSTOP)
+                        try? await Task.sleep(for: .nanoseconds(length.nanoseconds))
+                        deployment.signal(node, SIGCONT)
+                        say("SIGCONT node-\(node + 1)")
+                    case .storeRestart(let downFor):
+                        guard let postgres = deployment.postgres else { return }
+                        say("PostgreSQL stopped")
+                        let stopped: String? = await Deployment.offThePool {
+                            do {
+                                try postgres.stop(mode: .fast)
+                                return nil
+                            } catch { return "\(error)" }
+                        }
+                        if let stopped { say("PostgreSQL did not stop: \(stopped)") }
+                        try? await Task.sleep(for: .nanoseconds(downFor.nanoseconds))
+                        guard !Task.isCancelled else { return }
+                        let started: String? = await Deployment.offThePool {
+                            do {
+                                try postgres.start()
+                                return nil
+                            } catch { return "\(error)" }
+                        }
+                        say(started.map { "PostgreSQL did not start again: \($0)" } ?? "PostgreSQL started again")
                     case .nodeKill(let node, let downFor):
                         guard node >= 0, node < deployment.ports.count else { return }
                         FileHandle.standardError.write(Data("binoculars load: SIGKILL node-\(node + 1)\n".utf8))
-                        deployment.kill(node)
+                        await Deployment.offThePool { deployment.kill(node) }
                         try? await Task.sleep(for: .nanoseconds(downFor.nanoseconds))
-                        do {
-                            try deployment.start(node)
-                            FileHandle.standardError.write(Data("binoculars load: node-\(node + 1) started again\n".utf8))
-                        } catch {
-                            FileHandle.standardError.write(Data("binoculars load: node-\(node + 1) did not start again: \(error)\n".utf8))
+                        // The run ended while the node was down: the deployment is being torn down.
+                        guard !Task.isCancelled else { return }
+                        let outcome: String = await Deployment.offThePool {
+                            do {
+                                try deployment.start(node)
+                                return "node-\(node + 1) started again"
+                            } catch {
+                                return "node-\(node + 1) did not start again: \(error)"
+                            }
                         }
+                        FileHandle.standardError.write(Data("binoculars load: \(outcome)\n".utf8))
                     }
                 },
                 progress: { now, end in

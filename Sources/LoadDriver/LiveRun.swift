@@ -63,8 +63,21 @@ public struct RequestSample: Sendable, Hashable {
 
 /// A fault the scenario scripts for a live run, carried out by whoever owns the deployment's processes.
 public enum ScriptedFault: Sendable, Hashable {
-    /// Kill the node's process (SIGKILL) and start it again after `downFor`.
+    /// Kill the node's process (SIGKILL) and start it again after `downFor` (`cluster.nodeCrashes`).
     case nodeKill(node: Int, downFor: TimeSpan)
+    /// Stall the node's process (SIGSTOP) and let it go on (SIGCONT) after `length` (`cluster.partitions`).
+    case nodeStall(node: Int, length: TimeSpan)
+    /// Stop the store (PostgreSQL, fast) and start it again after `downFor` (`cluster.storeRestarts`).
+    case storeRestart(downFor: TimeSpan)
+
+    /// The faults a scenario scripts, by instant.
+    public static func scripted(by configuration: WorldConfiguration) -> [(at: Instant, fault: ScriptedFault)] {
+        let cluster = configuration.cluster
+        let kills = cluster.nodeCrashes.map { (Instant.zero + $0.at, ScriptedFault.nodeKill(node: $0.node, downFor: $0.downFor)) }
+        let stalls = cluster.partitions.map { (Instant.zero + $0.at, ScriptedFault.nodeStall(node: $0.node, length: $0.length)) }
+        let restarts = cluster.storeRestarts.map { (Instant.zero + $0.at, ScriptedFault.storeRestart(downFor: $0.downFor)) }
+        return (kills + stalls + restarts).sorted { $0.0 < $1.0 }.map { (at: $0.0, fault: $0.1) }
+    }
 }
 
 /// What a live run measured, beside the world's own results.
@@ -169,9 +182,7 @@ public enum LiveRun {
             + configuration.supervisorGroups.reduce(0) { $0 + $1.count }
         let socketUsers = target.tokens.filter { $0.user.rawValue >= 1 && $0.user.rawValue <= UInt64(agentsAndSupervisors) }
 
-        var scripted: [(at: Instant, fault: ScriptedFault)] = configuration.cluster.nodeCrashes.map {
-            (Instant.zero + $0.at, .nodeKill(node: $0.node, downFor: $0.downFor))
-        }.sorted { $0.at < $1.at }
+        var scripted = ScriptedFault.scripted(by: configuration)
         var performed: [(at: Instant, fault: ScriptedFault)] = []
 
         return try await withThrowingTaskGroup(of: Void.self) { group in

@@ -31,10 +31,11 @@ enum ScenarioKeys {
     static let stampede = ["at", "every", "supervisors", "window"]
     static let cluster = [
         "nodes", "storeHop", "nodeService", "messageLossProbability", "messageDuplicationProbability", "reorder", "nodeCrashes",
-        "nodeCrashesPerHour", "crashDowntime", "partitions", "storeLatencySpikes", "clockSkew", "clockDrift",
+        "nodeCrashesPerHour", "crashDowntime", "partitions", "storeRestarts", "storeLatencySpikes", "clockSkew", "clockDrift",
     ]
     static let nodeCrash = ["at", "node", "downFor"]
     static let partition = ["at", "length", "node"]
+    static let storeRestart = ["at", "downFor"]
     static let latencySpike = ["at", "length", "factor"]
     static let limits = ["maximumEvents", "maximumPendingEvents", "maximumHistoryOperations"]
 }
@@ -463,6 +464,9 @@ extension ScenarioReader {
         read(fields, "partitions", into: &cluster.partitions) { node, path in
             items(node, path, of: "partitions") { partition($0, $1, duration: duration) }
         }
+        read(fields, "storeRestarts", into: &cluster.storeRestarts) { node, path in
+            items(node, path, of: "store restarts") { storeRestart($0, $1, duration: duration) }
+        }
         read(fields, "storeLatencySpikes", into: &cluster.storeLatencySpikes) { node, path in
             items(node, path, of: "latency spikes") { latencySpike($0, $1, duration: duration) }
         }
@@ -480,6 +484,16 @@ extension ScenarioReader {
         let downFor = fields["downFor"].flatMap { positiveTimeSpan($0, fields.path("downFor")) }
         guard let at, let index, let downFor else { return nil }
         return NodeCrash(at: at, node: index, downFor: downFor)
+    }
+
+    func storeRestart(_ node: YAMLNode, _ path: String, duration: TimeSpan?) -> StoreRestart? {
+        guard let fields = fields(of: node, at: path, keys: ScenarioKeys.storeRestart, required: ScenarioKeys.storeRestart) else {
+            return nil
+        }
+        let at = fields["at"].flatMap { instant($0, fields.path("at"), duration: duration) }
+        let downFor = fields["downFor"].flatMap { positiveTimeSpan($0, fields.path("downFor")) }
+        guard let at, let downFor else { return nil }
+        return StoreRestart(at: at, downFor: downFor)
     }
 
     func partition(_ node: YAMLNode, _ path: String, duration: TimeSpan?) -> Partition? {

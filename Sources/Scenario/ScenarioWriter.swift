@@ -114,7 +114,13 @@ public enum ScenarioWriter {
     }
 
     private static func cluster(_ cluster: ClusterSettings) -> [String] {
-        [
+        // Store restarts are written only when there are some, so that the files written before the key existed are
+        // written byte for byte as before.
+        let restarts =
+            cluster.storeRestarts.isEmpty
+            ? []
+            : ["  storeRestarts: [\(cluster.storeRestarts.map { "{at: \(span($0.at)), downFor: \(span($0.downFor))}" }.joined(separator: ", "))]"]
+        return [
             "cluster:", "  nodes: \(cluster.nodes)", "  storeHop: \(distribution(cluster.storeHopMilliseconds))",
             "  nodeService: \(optional(cluster.nodeServiceMilliseconds))",
             "  messageLossProbability: \(number(cluster.messageLossProbability))",
@@ -124,6 +130,7 @@ public enum ScenarioWriter {
             "  nodeCrashesPerHour: \(number(cluster.nodeCrashesPerHour))",
             "  crashDowntime: \(distribution(cluster.crashDowntimeSeconds))",
             "  partitions: [\(cluster.partitions.map { "{at: \(span($0.at)), length: \(span($0.length)), node: \($0.node)}" }.joined(separator: ", "))]",
+        ] + restarts + [
             "  storeLatencySpikes: [\(cluster.storeLatencySpikes.map(spike).joined(separator: ", "))]",
             "  clockSkew: \(distribution(cluster.clockSkewMilliseconds))",
             "  clockDrift: \(distribution(cluster.clockDriftPartsPerMillion))",

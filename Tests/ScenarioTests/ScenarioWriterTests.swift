@@ -7,7 +7,7 @@ import Testing
 struct ScenarioWriterTests {
     static let shipped: [String] = {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Scenarios").standardized
-        return ["", "faults"].flatMap { folder in
+        return ["", "faults", "live"].flatMap { folder in
             let directory = root.appendingPathComponent(folder)
             let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
             return names.filter { $0.hasSuffix(".yaml") }.sorted().map { directory.appendingPathComponent($0).path }

@@ -58,6 +58,9 @@ struct SimulatedCluster: Sendable {
         settings.partitions.contains { partition in
             partition.node == node && now >= Instant.zero + partition.at && now < Instant.zero + partition.at + partition.length
         }
+            || settings.storeRestarts.contains { restart in
+                now >= Instant.zero + restart.at && now < Instant.zero + restart.at + restart.downFor
+            }
     }
 
     /// The delay of one message between a client and its node, or nil if the message is lost; `spikes` are the

@@ -400,6 +400,8 @@ public struct ClusterSettings: Sendable, Hashable {
     public var nodeCrashesPerHour: Double
     public var crashDowntimeSeconds: Distribution
     public var partitions: [Partition]
+    /// Windows in which the store is down (restarting): no node reaches it.
+    public var storeRestarts: [StoreRestart]
     public var storeLatencySpikes: [LatencySpike]
     /// Each node's clock offset in milliseconds and rate error in parts per million, drawn once
     /// per node as magnitudes; each is ahead or behind (fast or slow) at random.
@@ -411,6 +413,7 @@ public struct ClusterSettings: Sendable, Hashable {
         messageLossProbability: Double = 0,
         messageDuplicationProbability: Double = 0, reorderMilliseconds: Distribution? = nil, nodeCrashes: [NodeCrash] = [],
         nodeCrashesPerHour: Double = 0, crashDowntimeSeconds: Distribution = .constant(30), partitions: [Partition] = [],
+        storeRestarts: [StoreRestart] = [],
         storeLatencySpikes: [LatencySpike] = [], clockSkewMilliseconds: Distribution = .constant(0),
         clockDriftPartsPerMillion: Distribution = .constant(0)
     ) {
@@ -424,6 +427,7 @@ public struct ClusterSettings: Sendable, Hashable {
         self.nodeCrashesPerHour = nodeCrashesPerHour
         self.crashDowntimeSeconds = crashDowntimeSeconds
         self.partitions = partitions
+        self.storeRestarts = storeRestarts
         self.storeLatencySpikes = storeLatencySpikes
         self.clockSkewMilliseconds = clockSkewMilliseconds
         self.clockDriftPartsPerMillion = clockDriftPartsPerMillion
@@ -445,6 +449,17 @@ public struct NodeCrash: Sendable, Hashable {
 }
 
 /// From `at` for `length`, node `node` cannot reach the store (messages both ways are lost).
+/// From `at`, the store is down for `downFor` (a restart): every message to or from it is lost.
+public struct StoreRestart: Sendable, Hashable {
+    public var at: TimeSpan
+    public var downFor: TimeSpan
+
+    public init(at: TimeSpan, downFor: TimeSpan) {
+        self.at = at
+        self.downFor = downFor
+    }
+}
+
 public struct Partition: Sendable, Hashable {
     public var at: TimeSpan
     public var length: TimeSpan
