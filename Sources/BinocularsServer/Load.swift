@@ -307,6 +307,8 @@ struct LiveSummary: Encodable {
     var lateNotifications: Int
     var socketsOpened: Int
     var socketReconnects: Int
+    var customerSockets: Int
+    var customerNotifications: Int
     var faults: [String]
     var proxy: FaultProxy.Counts?
     var auditedConversations: Int
@@ -333,6 +335,8 @@ struct LiveSummary: Encodable {
         lateNotifications = report.lateNotifications
         socketsOpened = report.socketsOpened
         socketReconnects = report.socketReconnects
+        customerSockets = report.customerSockets
+        customerNotifications = report.customerNotifications
         proxy = report.proxy
         auditedConversations = report.auditedConversations
         auditUnavailable = report.auditUnavailable
@@ -345,7 +349,7 @@ struct LiveSummary: Encodable {
     var table: String {
         var lines = [
             "live run: \(nodes.count) node\(nodes.count == 1 ? "" : "s") (\(store)), \(String(format: "%.1f", wallSeconds)) s, driver CPU \(String(format: "%.0f", driverCPUShare * 100))% of one core\(driverWasBottleneck ? " — THE DRIVER WAS THE BOTTLENECK" : "")",
-            "starts granted \(grants), refused alreadyMonitored \(refusedAlreadyMonitored); notifications \(notifications) (\(lateNotifications) late); sockets \(socketsOpened) (\(socketReconnects) reopened)",
+            "starts granted \(grants), refused alreadyMonitored \(refusedAlreadyMonitored); notifications \(notifications) (\(lateNotifications) late); sockets \(socketsOpened) (\(socketReconnects) reopened), \(customerSockets) of them customers' (\(customerNotifications) notifications)",
         ]
         if !faults.isEmpty { lines.append("faults: " + faults.joined(separator: "; ")) }
         if let proxy {

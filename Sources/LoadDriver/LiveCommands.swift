@@ -60,6 +60,11 @@ public final class LiveCommands: Sendable {
                 administrator: routing))
     }
 
+    /// The token a conversation's customer acts with, once its creation was answered.
+    public func customerToken(of conversation: ConversationID) -> String? {
+        state.withLock { $0.customers[conversation] }
+    }
+
     /// Sends one command and reads its answer; `key` goes out as its `Idempotency-Key`. `node` is the base URL of the
     /// node (or the fault proxy in front of it) to send it to; nil: `base`.
     public func send(_ command: Command, key: String? = nil, to node: String? = nil, timeout: TimeAmount = .seconds(10)) async -> Result<

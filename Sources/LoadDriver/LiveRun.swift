@@ -95,6 +95,10 @@ public struct LiveRunReport: Sendable {
     /// Sockets opened, and reopened after their node closed them.
     public var socketsOpened: Int
     public var socketReconnects: Int
+    /// Customers' sockets opened, one per conversation created, each closed when its customer is gone, and the
+    /// notifications they received.
+    public var customerSockets: Int
+    public var customerNotifications: Int
     /// The scripted faults carried out, with the world instant of each.
     public var faults: [(at: Instant, fault: ScriptedFault)]
     /// Every request answered after warm-up (up to `LiveRun.sampleLimit`): what `binoculars calibrate` fits.
@@ -139,13 +143,15 @@ public enum LiveRun {
         let inbox = Mutex<[Inbox]>([])
         let stop = Mutex(false)
         let opened = Mutex(0)
+        /// The conversations whose customer has gone: their sockets close.
+        let closed = Mutex(Set<ConversationID>())
     }
 
     enum Inbox {
         case answer(
             ExternalCommand, Result<Outcome, MonitoringError>?, failure: String?, node: Int, sent: Instant, answered: Instant,
             nodeMilliseconds: Double?)
-        case notification(UserID, EventRecord)
+        case notification(Recipient, EventRecord)
         case socketOpened(reconnect: Bool)
     }
 
@@ -207,9 +213,9 @@ public enum LiveRun {
             for (position, user) in socketUsers.enumerated() {
                 let homes = target.sockets.count > 1 ? [position % target.sockets.count, (position + 1) % target.sockets.count] : [0]
                 for home in homes {
+                    let bases = Array(target.sockets[home...] + target.sockets[..<home])
                     group.addTask {
-                        await Self.listen(
-                            base: target.sockets[home], user: user.user, token: user.token, logger: logger, shared: shared)
+                        await Self.listen(bases: bases, recipient: .user(user.user), token: user.token, logger: logger, shared: shared)
                     }
                 }
             }
@@ -230,11 +236,13 @@ public enum LiveRun {
             var lateNotifications = 0
             var socketsOpened = 0
             var socketReconnects = 0
+            var customerSockets = 0
+            var customerNotifications = 0
             // A conversation's client commands, one at a time.
             var conversationBusy = Set<ConversationID>()
             var conversationQueue: [ConversationID: [ExternalCommand]] = [:]
             // Notifications waiting for the reorder window, and those already handed on (by instant, to drop echoes).
-            var pending: [EventRecord: (order: Int, users: [UserID])] = [:]
+            var pending: [EventRecord: (order: Int, recipients: [Recipient])] = [:]
             var pendingOrder = 0
             var handedOn: [EventRecord: Instant] = [:]
             var horizon = Instant.zero
@@ -338,7 +346,7 @@ public enum LiveRun {
                     var shifted = record
                     shifted.instant = Instant.zero + (record.instant - origin)
                     events.append(shifted)
-                    for user in Set(entry.users) { deliveries.append(Delivery(recipient: .user(user), eventIndex: events.count - 1)) }
+                    for recipient in Set(entry.recipients) { deliveries.append(Delivery(recipient: recipient, eventIndex: events.count - 1)) }
                 }
                 world.notified(events, deliveries)
             }
@@ -383,15 +391,33 @@ public enum LiveRun {
                         world.advance(to: worldNow())
                         world.deliver(result, to: command.origin, answeredAt: answered)
                         finished(command)
-                    case .notification(let user, let record):
+                        // A customer's socket opens with its conversation and closes when the customer is gone (M14 is
+                        // checked on it too).
+                        switch (command.command, result) {
+                        case (.createConversation, .success(.conversationCreated(let id))?):
+                            if let token = commands.customerToken(of: id) {
+                                let home = Int(id.rawValue % UInt64(target.sockets.count))
+                                let bases = Array(target.sockets[home...] + target.sockets[..<home])
+                                customerSockets += 1
+                                group.addTask {
+                                    await Self.listen(bases: bases, recipient: .customer(id), token: token, logger: logger, shared: shared)
+                                }
+                            }
+                        case (.endConversation(let id), .success?), (.abandon(let id), .success?):
+                            shared.closed.withLock { _ = $0.insert(id) }
+                        default:
+                            break
+                        }
+                    case .notification(let recipient, let record):
                         notifications += 1
+                        if case .customer = recipient { customerNotifications += 1 }
                         if handedOn[record] != nil { continue }
                         if record.instant.nanoseconds - origin.nanoseconds < horizon.nanoseconds { lateNotifications += 1 }
                         if pending[record] == nil {
-                            pending[record] = (pendingOrder, [user])
+                            pending[record] = (pendingOrder, [recipient])
                             pendingOrder += 1
                         } else {
-                            pending[record]!.users.append(user)
+                            pending[record]!.recipients.append(recipient)
                         }
                     case .socketOpened(let reconnect):
                         socketsOpened += 1
@@ -419,8 +445,8 @@ public enum LiveRun {
             shared.stop.withLock { $0 = true }
             let end = worldNow()
             for item in shared.inbox.withLock({ $0 }) {
-                if case .notification(let user, let record) = item, handedOn[record] == nil {
-                    pending[record, default: (pendingOrder, [])].users.append(user)
+                if case .notification(let recipient, let record) = item, handedOn[record] == nil {
+                    pending[record, default: (pendingOrder, [])].recipients.append(recipient)
                     pendingOrder += 1
                 }
             }
@@ -471,7 +497,8 @@ public enum LiveRun {
             }
             return LiveRunReport(
                 result: result, latencies: latencies, failures: failures, notifications: notifications,
-                lateNotifications: lateNotifications, socketsOpened: socketsOpened, socketReconnects: socketReconnects, faults: performed,
+                lateNotifications: lateNotifications, socketsOpened: socketsOpened, socketReconnects: socketReconnects,
+                customerSockets: customerSockets, customerNotifications: customerNotifications, faults: performed,
                 samples: samples, proxy: proxyCounts, auditViolations: auditViolations, auditedConversations: startKeys.count,
                 auditUnavailable: auditUnavailable,
                 driverCPUSeconds: cpuSeconds() - cpuAtStart, wallSeconds: (realtime() - origin).seconds)
@@ -526,13 +553,26 @@ public enum LiveRun {
         return (attempts, dropped)
     }
 
-    /// One user's notification socket on one node, reopened (after 200 ms) whenever the node closes it, until `stop`.
-    static func listen(
-        base: String, user: UserID, token: String, logger: Logger, shared: Shared
-    ) async {
-        let url = base.replacingOccurrences(of: "http://", with: "ws://") + "/api/v2/notifications"
-        let topic = "v2.users.\(user.rawValue).conversations"
-        var reconnect = false
+    /// One client's notification socket: a user's (agent's or supervisor's) for the whole run, or a customer's until
+    /// its conversation is closed. It opens on the first of `bases` and, whenever it is closed under it, reopens after
+    /// 200 ms on the next, until the run stops.
+    static func listen(bases: [String], recipient: Recipient, token: String, logger: Logger, shared: Shared) async {
+        let topic: String
+        let isUser: Bool
+        switch recipient {
+        case .user(let user):
+            topic = "v2.users.\(user.rawValue).conversations"
+            isUser = true
+        case .customer(let conversation):
+            topic = "v2.conversations.\(conversation.rawValue).customer"
+            isUser = false
+        }
+        @Sendable func finished() -> Bool {
+            if shared.stop.withLock({ $0 }) { return true }
+            if case .customer(let conversation) = recipient { return shared.closed.withLock { $0.contains(conversation) } }
+            return false
+        }
+        var attempt = 0
         let decoder = JSONDecoder()
         struct Envelope: Decodable {
             var topicName: String
@@ -541,33 +581,39 @@ public enum LiveRun {
             var topicName: String
             var eventBody: EventRecord
         }
-        while !shared.stop.withLock({ $0 }), !Task.isCancelled {
-            let first = !reconnect
+        while !finished(), !Task.isCancelled {
+            let first = attempt == 0
+            let base = bases[attempt % bases.count]
+            attempt += 1
             do {
                 try await WebSocketClient.connect(
-                    url: url, configuration: WebSocketClientConfiguration(additionalHeaders: [.authorization: "Bearer \(token)"]),
-                    logger: logger
+                    url: base.replacingOccurrences(of: "http://", with: "ws://") + "/api/v2/notifications",
+                    configuration: WebSocketClientConfiguration(additionalHeaders: [.authorization: "Bearer \(token)"]), logger: logger
                 ) { inbound, outbound, _ in
                     try await outbound.write(.text("{\"subscribe\":[\"\(topic)\"]}"))
+                    // Closing from this side ends the inbound stream once the node answers the close.
+                    let closer = Task {
+                        while !finished() { try await Task.sleep(for: .milliseconds(500)) }
+                        try? await outbound.close(.normalClosure, reason: nil)
+                    }
+                    defer { closer.cancel() }
                     for try await frame in inbound.messages(maxSize: 1 << 20) {
-                        if shared.stop.withLock({ $0 }) { break }
                         guard case .text(let text) = frame else { continue }
                         let data = Data(text.utf8)
                         guard let envelope = try? decoder.decode(Envelope.self, from: data) else { continue }
                         if envelope.topicName == "channel.metadata" {
-                            if first { shared.opened.withLock { $0 += 1 } }
+                            if first && isUser { shared.opened.withLock { $0 += 1 } }
                             shared.inbox.withLock { $0.append(.socketOpened(reconnect: !first)) }
                             continue
                         }
                         guard let notification = try? decoder.decode(Notification.self, from: data) else { continue }
-                        shared.inbox.withLock { $0.append(.notification(user, notification.eventBody)) }
+                        shared.inbox.withLock { $0.append(.notification(recipient, notification.eventBody)) }
                     }
-                    try? await outbound.close(.normalClosure, reason: nil)
                 }
             } catch {
-                logger.debug("socket of \(user) on \(base) failed: \(error)")
+                logger.debug("socket of \(recipient) on \(base) failed: \(error)")
             }
-            reconnect = true
+            if finished() { return }
             try? await Task.sleep(for: .milliseconds(200))
         }
     }

@@ -103,6 +103,9 @@ struct LiveRunTests {
             #expect(summary.outcomes["start.ok.granted", default: 0] >= 5, "\(summary.outcomes)")
             #expect(summary.outcomes["start.fail.alreadyMonitored", default: 0] >= 1, "\(summary.outcomes)")
             #expect(report.notifications > 50)
+            // Every customer's socket was open while the customer was there, and carried the agents' messages (and no
+            // monitor: M14, checked by the lock observer).
+            #expect(report.customerSockets >= 5 && report.customerNotifications > 0, "\(report.customerSockets) \(report.customerNotifications)")
             let proxy = try #require(report.proxy)
             #expect(proxy.duplicatedRequests > 0 && proxy.droppedRequests + proxy.droppedAnswers > 0, "\(proxy)")
             #expect(report.auditUnavailable == nil)
