@@ -178,9 +178,6 @@ public enum LiveRun {
         let commands = try LiveCommands(base: target.nodes[0], client: http, tokens: target.tokens, administrator: target.administrator)
         let shared = Shared()
         var world = World(configuration: configuration, gateway: .external)
-        let origin = realtime()
-        let cpuAtStart = cpuSeconds()
-        func worldNow() -> Instant { Instant.zero + (realtime() - origin) }
 
         // The users with sockets: every agent and supervisor of the population.
         let agentsAndSupervisors =
@@ -228,6 +225,10 @@ public enum LiveRun {
                 throw LiveRunError.socketsDidNotOpen(opened: shared.opened.withLock { $0 }, expected: expected)
             }
 
+            // The world's time starts now, with every socket open: its first events are due from here.
+            let origin = realtime()
+            let cpuAtStart = cpuSeconds()
+            func worldNow() -> Instant { Instant.zero + (realtime() - origin) }
             world.begin()
             var latencies = OpenModelLatencies()
             var samples: [RequestSample] = []
