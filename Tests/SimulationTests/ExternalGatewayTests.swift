@@ -33,10 +33,14 @@ struct ExternalGatewayTests {
         var clientCommands: Int
     }
 
-    /// Runs the world against an engine: every `step` the world advances and what it sent is applied, in order, at
-    /// that instant. Every `dropEvery`th supervisor answer is lost (the world hears nothing); `leak` adds a delivery of
-    /// every monitoring start to its agent, as a broken deployment would.
-    static func drive(dropEvery: Int = 0, leakToAgent: Bool = false, leakToCustomer: Bool = false) throws -> Drive {
+    /// Runs the world against an engine: every 50 ms the world advances and what it sent is applied, in order, at
+    /// that instant. A request whose key was seen gets the answer given under it, replayed, as a correct node's
+    /// (unless `ignoreKeys`, as a broken one). Every `dropEvery`th supervisor answer is lost (the world hears
+    /// nothing); the leaks add a delivery of every monitoring start to its agent or its customer, as a broken
+    /// deployment would.
+    static func drive(dropEvery: Int = 0, ignoreKeys: Bool = false, leakToAgent: Bool = false, leakToCustomer: Bool = false) throws
+        -> Drive
+    {
         let configuration = try ScenarioLoader.parse(text, path: "external.yaml").configuration
         var engine = MonitoringEngine(
             configuration: EngineConfiguration(
@@ -45,6 +49,7 @@ struct ExternalGatewayTests {
         var world = World(configuration: configuration, gateway: .external)
         world.begin()
         var byKey: [String: [Command]] = [:]
+        var answers: [String: Result<Outcome, MonitoringError>] = [:]
         var supervisorAnswers = 0
         var clientCommands = 0
         var now = Instant.zero
@@ -70,8 +75,14 @@ struct ExternalGatewayTests {
             var outbox = world.takeOutbox()
             while !outbox.isEmpty {
                 for command in outbox {
-                    let answer = engine.execute(command.command, at: now)
-                    notify(&world)
+                    let answer: Result<Outcome, MonitoringError>
+                    if !ignoreKeys, let key = command.key, let replayed = answers[key] {
+                        answer = replayed
+                    } else {
+                        answer = engine.execute(command.command, at: now)
+                        notify(&world)
+                        if let key = command.key { answers[key] = answer }
+                    }
                     if case .supervisor = command.origin {
                         let key = try #require(command.key)
                         byKey[key, default: []].append(command.command)
@@ -114,6 +125,13 @@ struct ExternalGatewayTests {
         // A retry is the same command: the same start, stop or renewal, by the same supervisor.
         for (key, commands) in retried { #expect(Set(commands.map { "\($0)" }).count == 1, "\(key): \(commands)") }
         #expect(drive.result.summary.outcomes.contains { $0.key.hasSuffix(".timeout") && $0.value > 0 })
+    }
+
+    @Test("M10 a deployment that applies a retried request again, its first answer lost, is caught by linearizability")
+    func ignoredKeysAreCaught() throws {
+        let drive = try Self.drive(dropEvery: 7, ignoreKeys: true)
+        let examples = drive.result.summary.invariants.examples
+        #expect(drive.result.summary.invariants.nonLinearizableConversations > 0, "\(examples.prefix(3))")
     }
 
     @Test("M14 a monitoring start delivered to the monitored agent's or the customer's socket is a violation", arguments: [false, true])

@@ -255,9 +255,13 @@ extension World {
         let index = supervision.allocate(request)
         if supervision.requests[index].key < 0 { supervision.requests[index].key = supervision.requests[index].serial }
         let link = configuration.network.supervisor
-        measurement.history.append(
-            now, process: request.supervisor, .invoke, request.function, conversation: request.conversation, token: request.token,
-            request: supervision.requests[index].serial)
+        // In a live run a retry carries its first attempt's Idempotency-Key: it is the same operation, whose answer
+        // may be the first attempt's, replayed. It goes on under the first attempt's invocation, not a new one.
+        if !(isExternal && request.attempt > 0) {
+            measurement.history.append(
+                now, process: request.supervisor, .invoke, request.function, conversation: request.conversation, token: request.token,
+                request: supervision.requests[index].serial)
+        }
         schedule(.requestTimesOut(Int32(index)), about: index, after: link.timeout)
         // A live run's network is real: the request leaves now.
         guard !isExternal else {
@@ -351,12 +355,13 @@ extension World {
             if case .monitoringStarted(let session) = outcome { token = session.id.token }
             if case .alreadyMonitoring(let session) = outcome { token = session.id.token }
             measurement.history.append(
-                at, process: request.supervisor, .ok, request.function, conversation: request.conversation, token: token, request: request.serial)
+                at, process: request.supervisor, .ok, request.function, conversation: request.conversation, token: token,
+                request: historyRequest(of: request))
             if measuring { measurement.metrics.count(.succeeded(request.function, startSuccess(outcome))) }
         case .failure(let error):
             measurement.history.append(
                 at, process: request.supervisor, .fail, request.function, conversation: request.conversation, token: request.token,
-                reason: error.code, request: request.serial)
+                reason: error.code, request: historyRequest(of: request))
             if measuring { measurement.metrics.count(.refused(request.function, code: error.code)) }
         }
         if case .start = request.operation, measuring {
@@ -392,18 +397,27 @@ extension World {
         }
     }
 
+    /// The operation a request's history lines belong to: its own, or in a live run its first attempt's, which its
+    /// retries continue under the same key.
+    func historyRequest(of request: ClientRequest) -> Int {
+        isExternal && request.key >= 0 ? request.key : request.serial
+    }
+
     mutating func requestTimesOut(_ index: Int) {
         defer { supervision.release(index) }
         let supervisor = supervision.requests[index].supervisor
         guard !supervision.requests[index].answered else { return }
         supervision.requests[index].timedOut = true
         let request = supervision.requests[index]
-        measurement.history.append(
-            now, process: request.supervisor, .info, request.function, conversation: request.conversation, token: request.token, reason: "timeout",
-            request: request.serial)
+        let link = configuration.network.supervisor
+        // A live run's operation stays open while its client retries it under the same key.
+        if !(isExternal && !request.isEcho && request.attempt < link.retries) {
+            measurement.history.append(
+                now, process: request.supervisor, .info, request.function, conversation: request.conversation, token: request.token,
+                reason: "timeout", request: historyRequest(of: request))
+        }
         if measuring { measurement.metrics.count(.timedOut(request.function)) }
         guard !request.isEcho else { return }
-        let link = configuration.network.supervisor
         if request.attempt < link.retries {
             var retry = request
             retry.attempt += 1
