@@ -44,7 +44,7 @@ final class Deployment: @unchecked Sendable {
         }
         do {
             for index in 0..<nodes {
-                let port = try Self.freePort()
+                let port = try LocalPostgres.freePort()
                 ports.append(port)
                 var node = ["serve", "--port", String(port), "--node-id", "node-\(index + 1)", "--store", storeArgument] + common
                 if index == 0 { node += ["--directory", scenario, "--tokens", tokensPath] }
@@ -120,26 +120,6 @@ final class Deployment: @unchecked Sendable {
         await withCheckedContinuation { continuation in
             Thread.detachNewThread { continuation.resume(returning: work()) }
         }
-    }
-
-    /// A port free on loopback now.
-    static func freePort() throws -> Int {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { throw DeploymentError("no socket: \(String(cString: strerror(errno)))") }
-        defer { close(descriptor) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard bound == 0 else { throw DeploymentError("no free port: \(String(cString: strerror(errno)))") }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
-        }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }
 

@@ -30,6 +30,15 @@ public final class FaultProxy: Sendable {
         public var droppedAnswers = 0
         /// Requests the node could not be reached for (refused, reset, timed out): answered 502.
         public var upstreamFailures = 0
+
+        /// Two proxies' counts together.
+        public static func + (lhs: Counts, rhs: Counts) -> Counts {
+            Counts(
+                requests: lhs.requests + rhs.requests, forwarded: lhs.forwarded + rhs.forwarded,
+                delayedRequests: lhs.delayedRequests + rhs.delayedRequests, droppedRequests: lhs.droppedRequests + rhs.droppedRequests,
+                duplicatedRequests: lhs.duplicatedRequests + rhs.duplicatedRequests, delayedAnswers: lhs.delayedAnswers + rhs.delayedAnswers,
+                droppedAnswers: lhs.droppedAnswers + rhs.droppedAnswers, upstreamFailures: lhs.upstreamFailures + rhs.upstreamFailures)
+        }
     }
 
     /// The node's base URL, as `http://127.0.0.1:8080`.

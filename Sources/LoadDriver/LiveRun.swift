@@ -251,7 +251,7 @@ public enum LiveRun {
             var nextCreateNode = 0
             var lastProgress = Instant.zero
 
-            func node(for command: ExternalCommand, attempt: Int = 0) -> Int {
+            func node(for command: ExternalCommand) -> Int {
                 let count = target.nodes.count
                 var preferred: Int
                 if let node = command.node {
@@ -431,11 +431,12 @@ public enum LiveRun {
                     handOnNotifications(upTo: limit)
                     horizon = limit
                     world.checkLeases(at: Instant(nanoseconds: max(0, limit.nanoseconds - leaseCheckLag.nanoseconds)))
-                    handedOn = handedOn.filter { $0.value.nanoseconds - origin.nanoseconds > limit.nanoseconds - 30_000_000_000 }
                 }
                 for command in world.takeOutbox() { dispatch(command) }
                 if now - lastProgress >= .seconds(1) {
                     lastProgress = now
+                    // Echoes of events handed on arrive within the reorder window; 30 s on, none is waited for.
+                    handedOn = handedOn.filter { $0.value.nanoseconds - origin.nanoseconds > limit.nanoseconds - 30_000_000_000 }
                     progress(now, world.endInstant)
                 }
                 if now >= world.endInstant { break }
@@ -454,20 +455,8 @@ public enum LiveRun {
             handOnNotifications(upTo: end + .seconds(3_600))
             var proxyCounts: FaultProxy.Counts?
             if !proxies.isEmpty {
-                var total = FaultProxy.Counts()
-                for proxy in proxies {
-                    let counts = proxy.counts
-                    total.requests += counts.requests
-                    total.forwarded += counts.forwarded
-                    total.delayedRequests += counts.delayedRequests
-                    total.droppedRequests += counts.droppedRequests
-                    total.duplicatedRequests += counts.duplicatedRequests
-                    total.delayedAnswers += counts.delayedAnswers
-                    total.droppedAnswers += counts.droppedAnswers
-                    total.upstreamFailures += counts.upstreamFailures
-                    await proxy.shutdown()
-                }
-                proxyCounts = total
+                proxyCounts = proxies.map(\.counts).reduce(FaultProxy.Counts(), +)
+                for proxy in proxies { await proxy.shutdown() }
                 // Their graceful shutdown finishes the exchanges under way before the tasks are cancelled.
                 try? await Task.sleep(for: .milliseconds(500))
             }

@@ -413,7 +413,7 @@ public final class LocalPostgres: @unchecked Sendable {
     }
 
     /// A port on 127.0.0.1 free a moment ago: the kernel's choice for a socket bound to port 0.
-    static func freePort() throws -> Int {
+    public static func freePort() throws -> Int {
         #if canImport(Glibc)
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         #else
