@@ -315,6 +315,10 @@ struct LiveSummary: Encodable {
     var auditUnavailable: String?
     var grants: Int
     var refusedAlreadyMonitored: Int
+    /// The staleness the supervisors' sockets measured (M26), from a session's start to each supervisor's first socket
+    /// receiving it, and evenly spaced quantiles of it, in milliseconds.
+    var stalenessMilliseconds: LatencySummary
+    var stalenessQuantilesMilliseconds: [Double]
     var problems: [String]
 
     init(_ report: LiveRunReport, nodes: [String], store: String, problems: [String]) {
@@ -343,6 +347,8 @@ struct LiveSummary: Encodable {
         faults = report.faults.map { "\(String(format: "%.1f", ($0.at - .zero).seconds)) s: \($0.fault)" }
         grants = report.result.summary.outcomes["start.ok.granted", default: 0]
         refusedAlreadyMonitored = report.result.summary.outcomes["start.fail.alreadyMonitored", default: 0]
+        stalenessMilliseconds = report.result.summary.stalenessMilliseconds
+        stalenessQuantilesMilliseconds = report.staleness
         self.problems = problems
     }
 
@@ -362,6 +368,12 @@ struct LiveSummary: Encodable {
                 + (auditUnavailable.map { " — not compared: \($0)" } ?? ""))
         if !failures.isEmpty {
             lines.append("no answer: " + failures.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+        }
+        if stalenessMilliseconds.count > 0 {
+            lines.append(
+                String(
+                    format: "staleness, a session's start to a supervisor's socket: p50 %.1f ms, p99 %.1f ms (%d)", stalenessMilliseconds.p50,
+                    stalenessMilliseconds.p99, stalenessMilliseconds.count))
         }
         lines.append("operation  count  late  missed  response p50/p99 ms  service p50/p99 ms")
         for operation in operations {

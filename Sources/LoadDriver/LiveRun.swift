@@ -111,6 +111,10 @@ public struct LiveRunReport: Sendable {
     /// The conversations whose audit was compared, and why the comparison could not be made, if it could not.
     public var auditedConversations: Int
     public var auditUnavailable: String?
+    /// Staleness (M26) as the supervisors' sockets measured it, from a session's start to each supervisor's first
+    /// socket receiving it: `stalenessQuantiles` evenly spaced quantiles, in milliseconds, after warm-up; what
+    /// `binoculars calibrate` fits into the simulated view delay.
+    public var staleness: [Double]
     /// The driver's own CPU time (user and system) over the run, and the run's wall time, in seconds.
     public var driverCPUSeconds: Double
     public var wallSeconds: Double
@@ -134,6 +138,8 @@ public enum LiveRun {
     public static let sampleLimit = 1_000_000
     /// How long notifications wait to be merged in the order of their instants.
     public static let reorderWindow = TimeSpan.milliseconds(500)
+    /// How many quantiles of the staleness measured the report keeps.
+    public static let stalenessQuantiles = 200
     /// How long after a lease was due, beyond the lock observer's own slack, the run looks for it ended: the
     /// deployment's sweep, its notification and the reorder window all come between.
     public static let leaseCheckLag = TimeSpan.seconds(2)
@@ -151,7 +157,8 @@ public enum LiveRun {
         case answer(
             ExternalCommand, Result<Outcome, MonitoringError>?, failure: String?, node: Int, sent: Instant, answered: Instant,
             nodeMilliseconds: Double?)
-        case notification(Recipient, EventRecord)
+        /// An event a socket received, when it received it (the wall clock, `realtime()`).
+        case notification(Recipient, EventRecord, received: Instant)
         case socketOpened(reconnect: Bool)
     }
 
@@ -245,7 +252,8 @@ public enum LiveRun {
             // Notifications waiting for the reorder window, and those already handed on (by instant, to drop echoes).
             var pending: [EventRecord: (order: Int, recipients: [Recipient])] = [:]
             var pendingOrder = 0
-            var handedOn: [EventRecord: Instant] = [:]
+            // The events handed on to the world, by their instant, with the sockets that had received each.
+            var handedOn: [EventRecord: (instant: Instant, recipients: Set<Recipient>)] = [:]
             var horizon = Instant.zero
             var avoidedUntil = [Instant](repeating: .zero, count: target.nodes.count)
             var nextCreateNode = 0
@@ -343,7 +351,7 @@ public enum LiveRun {
                 var deliveries: [Delivery] = []
                 for (record, entry) in ordered {
                     pending[record] = nil
-                    handedOn[record] = record.instant
+                    handedOn[record] = (record.instant, Set(entry.recipients))
                     var shifted = record
                     shifted.instant = Instant.zero + (record.instant - origin)
                     events.append(shifted)
@@ -409,15 +417,30 @@ public enum LiveRun {
                         default:
                             break
                         }
-                    case .notification(let recipient, let record):
+                    case .notification(let recipient, let record, let received):
                         notifications += 1
                         if case .customer = recipient { customerNotifications += 1 }
-                        if handedOn[record] != nil { continue }
+                        // A supervisor's console shows a session's start or end when its first socket receives it.
+                        func show() {
+                            guard case .user = recipient, Self.isSessionStartOrEnd(record.event) else { return }
+                            var shifted = record
+                            shifted.instant = Instant.zero + (record.instant - origin)
+                            world.received(shifted, by: recipient, at: Instant.zero + (received - origin))
+                        }
+                        if let handed = handedOn[record] {
+                            if !handed.recipients.contains(recipient) {
+                                handedOn[record]!.recipients.insert(recipient)
+                                show()
+                            }
+                            continue
+                        }
                         if record.instant.nanoseconds - origin.nanoseconds < horizon.nanoseconds { lateNotifications += 1 }
                         if pending[record] == nil {
                             pending[record] = (pendingOrder, [recipient])
                             pendingOrder += 1
+                            show()
                         } else {
+                            if !pending[record]!.recipients.contains(recipient) { show() }
                             pending[record]!.recipients.append(recipient)
                         }
                     case .socketOpened(let reconnect):
@@ -436,7 +459,7 @@ public enum LiveRun {
                 if now - lastProgress >= .seconds(1) {
                     lastProgress = now
                     // Echoes of events handed on arrive within the reorder window; 30 s on, none is waited for.
-                    handedOn = handedOn.filter { $0.value.nanoseconds - origin.nanoseconds > limit.nanoseconds - 30_000_000_000 }
+                    handedOn = handedOn.filter { $0.value.instant.nanoseconds - origin.nanoseconds > limit.nanoseconds - 30_000_000_000 }
                     progress(now, world.endInstant)
                 }
                 if now >= world.endInstant { break }
@@ -447,7 +470,7 @@ public enum LiveRun {
             shared.stop.withLock { $0 = true }
             let end = worldNow()
             for item in shared.inbox.withLock({ $0 }) {
-                if case .notification(let recipient, let record) = item, handedOn[record] == nil {
+                if case .notification(let recipient, let record, _) = item, handedOn[record] == nil {
                     pending[record, default: (pendingOrder, [])].recipients.append(recipient)
                     pendingOrder += 1
                 }
@@ -490,7 +513,7 @@ public enum LiveRun {
                 lateNotifications: lateNotifications, socketsOpened: socketsOpened, socketReconnects: socketReconnects,
                 customerSockets: customerSockets, customerNotifications: customerNotifications, faults: performed,
                 samples: samples, proxy: proxyCounts, auditViolations: auditViolations, auditedConversations: startKeys.count,
-                auditUnavailable: auditUnavailable,
+                auditUnavailable: auditUnavailable, staleness: world.metrics.staleness.quantiles(Self.stalenessQuantiles),
                 driverCPUSeconds: cpuSeconds() - cpuAtStart, wallSeconds: (realtime() - origin).seconds)
         }
     }
@@ -597,7 +620,8 @@ public enum LiveRun {
                             continue
                         }
                         guard let notification = try? decoder.decode(Notification.self, from: data) else { continue }
-                        shared.inbox.withLock { $0.append(.notification(recipient, notification.eventBody)) }
+                        let received = realtime()
+                        shared.inbox.withLock { $0.append(.notification(recipient, notification.eventBody, received: received)) }
                     }
                 }
             } catch {
@@ -605,6 +629,13 @@ public enum LiveRun {
             }
             if finished() { return }
             try? await Task.sleep(for: .milliseconds(200))
+        }
+    }
+
+    static func isSessionStartOrEnd(_ event: Event) -> Bool {
+        switch event {
+        case .monitoringStarted, .monitoringEnded: true
+        default: false
         }
     }
 

@@ -30,7 +30,7 @@ enum ScenarioKeys {
     ]
     static let stampede = ["at", "every", "supervisors", "window"]
     static let cluster = [
-        "nodes", "storeHop", "nodeService", "messageLossProbability", "messageDuplicationProbability", "reorder", "nodeCrashes",
+        "nodes", "storeHop", "nodeService", "nodeWorkers", "messageLossProbability", "messageDuplicationProbability", "reorder", "nodeCrashes",
         "nodeCrashesPerHour", "crashDowntime", "partitions", "storeRestarts", "storeLatencySpikes", "clockSkew", "clockDrift",
     ]
     static let nodeCrash = ["at", "node", "downFor"]
@@ -446,6 +446,7 @@ extension ScenarioReader {
         read(fields, "nodes", into: &cluster.nodes) { integer($0, $1, minimum: 1, maximum: Limits.nodes) }
         read(fields, "storeHop", into: &cluster.storeHopMilliseconds) { distribution($0, $1, .milliseconds) }
         readOptional(fields, "nodeService", into: &cluster.nodeServiceMilliseconds) { distribution($0, $1, .milliseconds) }
+        read(fields, "nodeWorkers", into: &cluster.nodeWorkers) { integer($0, $1, minimum: 1, maximum: Limits.nodeWorkers) }
         read(fields, "messageLossProbability", into: &cluster.messageLossProbability, probability)
         read(fields, "messageDuplicationProbability", into: &cluster.messageDuplicationProbability, probability)
         readOptional(fields, "reorder", into: &cluster.reorderMilliseconds) { distribution($0, $1, .milliseconds) }
@@ -528,6 +529,7 @@ enum Limits {
     static let supervisors = 100_000
     static let reportingIntervals = 100_000
     static let nodes = 64
+    static let nodeWorkers = 1_024
     static let pendingEvents = 500_000_000
     static let historyOperations = 50_000_000
     static let ratePerHour = 10_000_000.0

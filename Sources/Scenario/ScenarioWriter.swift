@@ -120,9 +120,12 @@ public enum ScenarioWriter {
             cluster.storeRestarts.isEmpty
             ? []
             : ["  storeRestarts: [\(cluster.storeRestarts.map { "{at: \(span($0.at)), downFor: \(span($0.downFor))}" }.joined(separator: ", "))]"]
+        // Likewise the node's workers, only when there are several.
+        let workers = cluster.nodeWorkers == 1 ? [] : ["  nodeWorkers: \(cluster.nodeWorkers)"]
         return [
             "cluster:", "  nodes: \(cluster.nodes)", "  storeHop: \(distribution(cluster.storeHopMilliseconds))",
             "  nodeService: \(optional(cluster.nodeServiceMilliseconds))",
+        ] + workers + [
             "  messageLossProbability: \(number(cluster.messageLossProbability))",
             "  messageDuplicationProbability: \(number(cluster.messageDuplicationProbability))",
             "  reorder: \(optional(cluster.reorderMilliseconds))",

@@ -31,18 +31,19 @@ struct CalibrationTests {
         #expect(calibration.samples.map(\.nodeMilliseconds) == [16, 8, 2])
     }
 
-    @Test("The node's time becomes the node's service, the rest half each way, the store hop zero, the nodes the live run's")
+    @Test("The node's time becomes the node's service, the rest half each way, the store hop zero, the nodes and workers the live run's")
     func fits() throws {
         let lines = (0..<1_000).map { index in
             let node = Double(index % 100) / 10
             let response = node + 2 + Double(index % 7)
             return "start,0,\(index).000,\(index).000,\(Double(index) + response),\(node),true"
         }
-        let calibration = try Calibration.read(requestsCSV: Self.csv(lines), path: "requests.csv", nodes: 3)
+        let calibration = try Calibration.read(requestsCSV: Self.csv(lines), path: "requests.csv", nodes: 3, workers: 8)
         var configuration = Self.emptyConfiguration
         configuration.cluster.storeHopMilliseconds = .constant(5)
         let calibrated = calibration.calibrated(configuration)
         #expect(calibrated.cluster.nodes == 3)
+        #expect(calibrated.cluster.nodeWorkers == 8)
         #expect(calibrated.cluster.storeHopMilliseconds == .constant(0))
         guard case .empirical(let service) = try #require(calibrated.cluster.nodeServiceMilliseconds),
             case .empirical(let up) = calibrated.network.supervisor.upMilliseconds
@@ -90,9 +91,67 @@ struct CalibrationTests {
             summary.latencyMilliseconds["stop"] = try latency(stop.0, stop.1)
             return summary
         }
-        let (latencies, _) = Calibration.compare(live: try summary((10, 40), (20, 50)), simulated: try summary((12, 30), (20, 75)))
+        func prediction(_ start: (Double, Double), _ stop: (Double, Double)) throws -> Calibration.Prediction {
+            let simulated = try summary(start, stop)
+            return Calibration.Prediction(
+                replications: 1, latencyMilliseconds: simulated.latencyMilliseconds, startsGranted: 0, refusedShare: 0, held: true)
+        }
+        let calibration = Calibration(samples: [], nodes: 1)
+        let (latencies, _) = calibration.compare(live: try summary((10, 40), (20, 50)), predicted: try prediction((12, 30), (20, 75)))
         #expect(latencies.map(\.figure) == ["start p50 ms", "start p99 ms", "stop p50 ms", "stop p99 ms"])
         let gaps = latencies.map { ($0.gap! * 100).rounded() }
         #expect(gaps == [20, -25, 0, 50])
+    }
+
+    @Test("A live node works on as many requests at once as it has database connections over PostgreSQL, one on memory or SQLite")
+    func workers() {
+        #expect(Calibration.workers(store: "postgres") == Calibration.defaultDatabaseConnections)
+        #expect(Calibration.workers(store: "target") == Calibration.defaultDatabaseConnections)
+        #expect(Calibration.workers(store: "sqlite") == 1)
+        #expect(Calibration.workers(store: "memory") == 1)
+    }
+
+    @Test("The live p99's 95% interval brackets it by order statistics, and is absent over too few requests")
+    func interval() throws {
+        let lines = (1...1_000).map { "start,0,0.000,0.000,\($0).000,0.5,true" }
+        let calibration = try Calibration.read(requestsCSV: Self.csv(lines), path: "requests.csv", nodes: 1)
+        let p99 = try #require(calibration.interval(of: "start", percentile: 99))
+        // 990 ± 1.96 × √9.9 ≈ 990 ± 6.2: ranks 983 and 997, responses of 984 and 998 ms.
+        #expect(p99 == 984...998)
+        let p50 = try #require(calibration.interval(of: "start", percentile: 50))
+        #expect(p50.contains(500) && p50.lowerBound > 460 && p50.upperBound < 540)
+        #expect(calibration.interval(of: "stop", percentile: 99) == nil)
+        let few = try Calibration.read(requestsCSV: Self.csv(Array(lines.prefix(100))), path: "requests.csv", nodes: 1)
+        #expect(few.interval(of: "start", percentile: 99) == nil, "100 requests bound no p99")
+    }
+
+    @Test("The prediction pools its replications' latencies: each replication's requests are counted once")
+    func predictionPools() throws {
+        let text = """
+            name: pooled
+            duration: 10m
+            warmUp: 1m
+            queues: [{name: Support}]
+            channels:
+              - {kind: webMessaging, queue: Support, ratesPerHour: [600], customerMessages: {constant: 6}, customerReplyTime: {constant: 20s}}
+            agentGroups:
+              - {name: support, count: 20, queues: [Support], channels: [webMessaging], capacity: 3, replyTime: {constant: 10s}}
+            supervisorGroups:
+              - {name: floor, count: 10, thinkTime: {exponential: {mean: 10s}}, holdTime: {exponential: {mean: 20s}}}
+            cluster: {nodes: 2, nodeService: {exponential: {mean: 5ms}}}
+            """
+        let configuration = try ScenarioLoader.parse(text, path: "pooled.yaml").configuration
+        var counts: [Int] = []
+        for seed in configuration.seed..<configuration.seed + 3 {
+            var replicated = configuration
+            replicated.seed = seed
+            var world = World(configuration: replicated)
+            _ = world.run()
+            counts.append(world.metrics.startLatency.summary.count)
+        }
+        let prediction = Calibration.predict(configuration, replications: 3)
+        #expect(prediction.replications == 3 && prediction.held)
+        #expect(prediction.latencyMilliseconds["start"]?.count == counts.reduce(0, +), "\(counts)")
+        #expect(counts.allSatisfy { $0 > 0 })
     }
 }

@@ -57,7 +57,7 @@ struct ScenarioBoundTests {
             channels: [{kind: sms, queue: Q, ratesPerHour: [1e12]}]
             agentGroups: [{name: a, count: 1000000000, queues: [Q]}]
             supervisorGroups: [{name: s, count: 200000}]
-            cluster: {nodes: 1000}
+            cluster: {nodes: 1000, nodeWorkers: 0}
             """
         do {
             _ = try ScenarioLoader.parse(text, path: "huge.yaml")
@@ -68,6 +68,7 @@ struct ScenarioBoundTests {
             #expect(lines.contains { $0.hasPrefix("huge.yaml:5:") && $0.contains("count must be at most 1000000") })
             #expect(lines.contains { $0.hasPrefix("huge.yaml:6:") && $0.contains("count must be at most 100000") })
             #expect(lines.contains { $0.hasPrefix("huge.yaml:7:") && $0.contains("nodes must be at most 64") })
+            #expect(lines.contains { $0.hasPrefix("huge.yaml:7:") && $0.contains("nodeWorkers must be at least 1") })
         }
     }
 }

@@ -38,9 +38,17 @@ struct ExternalGatewayTests {
     /// (unless `ignoreKeys`, as a broken one). Every `dropEvery`th supervisor answer is lost (the world hears
     /// nothing); the leaks add a delivery of every monitoring start to its agent or its customer, as a broken
     /// deployment would.
-    static func drive(dropEvery: Int = 0, ignoreKeys: Bool = false, leakToAgent: Bool = false, leakToCustomer: Bool = false) throws
-        -> Drive
-    {
+    /// How the supervisors' consoles learn of sessions: from the checks' merged notifications only (`notified`), on
+    /// each socket's receipt (`received`, dated `delay` after the event), or never (no supervisor's delivery).
+    enum Consoles {
+        case notified
+        case onReceipt(delay: TimeSpan)
+        case never
+    }
+
+    static func drive(
+        dropEvery: Int = 0, ignoreKeys: Bool = false, leakToAgent: Bool = false, leakToCustomer: Bool = false, consoles: Consoles = .notified
+    ) throws -> Drive {
         let configuration = try ScenarioLoader.parse(text, path: "external.yaml").configuration
         var engine = MonitoringEngine(
             configuration: EngineConfiguration(
@@ -60,6 +68,20 @@ struct ExternalGatewayTests {
                 guard case .monitoringStarted(let id, _, _, let agent) = record.event else { continue }
                 if leakToAgent { deliveries.append(Delivery(recipient: .user(agent), eventIndex: index)) }
                 if leakToCustomer { deliveries.append(Delivery(recipient: .customer(id), eventIndex: index)) }
+            }
+            switch consoles {
+            case .notified:
+                break
+            case .onReceipt(let delay):
+                for delivery in deliveries {
+                    let record = engine.events[delivery.eventIndex]
+                    world.received(record, by: delivery.recipient, at: record.instant + delay)
+                }
+            case .never:
+                deliveries.removeAll { delivery in
+                    guard case .user(let user) = delivery.recipient else { return false }
+                    return user.rawValue > UInt64(configuration.agentGroups[0].count)
+                }
             }
             world.notified(engine.events, deliveries)
         }
@@ -114,6 +136,22 @@ struct ExternalGatewayTests {
         #expect(drive.clientCommands > 500)
         // Sessions ended by the engine (by the conversation's end, the agent's transfer) reach the history.
         #expect(drive.result.history.operations.contains { $0.function == .end })
+    }
+
+    @Test("M26 a live console shows a session once a supervisor's socket receives it, and the staleness is measured from the start")
+    func consolesShowOnReceipt() throws {
+        let onReceipt = try Self.drive(consoles: .onReceipt(delay: .milliseconds(30))).result.summary
+        let notified = try Self.drive().result.summary
+        let never = try Self.drive(consoles: .never).result.summary
+        #expect(onReceipt.invariants.held, "\(onReceipt.invariants.examples)")
+        // Each supervisor's receipt of a start after warm-up is measured once, 30 ms after the start.
+        #expect(onReceipt.stalenessMilliseconds.count >= onReceipt.outcomes["start.ok.granted", default: 0])
+        #expect(abs(onReceipt.stalenessMilliseconds.p50 - 30) < 0.1 && abs(onReceipt.stalenessMilliseconds.p99 - 30) < 0.1)
+        #expect(notified.stalenessMilliseconds.count == 0, "no socket's receipt, no staleness")
+        // Consoles that are never told grey no button: the supervisors who follow them are refused far more often.
+        func refused(_ summary: RunSummary) -> Int { summary.outcomes["start.fail.alreadyMonitored", default: 0] }
+        #expect(refused(never) > 2 * refused(onReceipt), "never told: \(refused(never)), told on receipt: \(refused(onReceipt))")
+        #expect(refused(never) > 2 * refused(notified), "never told: \(refused(never)), told when notified: \(refused(notified))")
     }
 
     @Test("M10 a supervisor's request and its retries after a time-out carry one Idempotency-Key, and every check holds")

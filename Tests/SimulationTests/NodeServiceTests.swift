@@ -6,7 +6,7 @@ import Testing
 @Suite("Engine nodes with a service time")
 struct NodeServiceTests {
     /// Sixty supervisors renewing and starting often, through `nodes` nodes that each take `service` per request.
-    static func startLatency(nodes: Int, service: String?) throws -> LatencySummary {
+    static func startLatency(nodes: Int, service: String?, workers: Int = 1) throws -> LatencySummary {
         let text = """
             name: node-service
             duration: 40m
@@ -24,6 +24,7 @@ struct NodeServiceTests {
             cluster:
               nodes: \(nodes)
               nodeService: \(service.map { "{constant: \($0)}" } ?? "null")
+              nodeWorkers: \(workers)
             """
         var world = World(configuration: try ScenarioLoader.parse(text, path: "node-service.yaml").configuration)
         let result = world.run()
@@ -47,5 +48,14 @@ struct NodeServiceTests {
         let four = try Self.startLatency(nodes: 4, service: "30ms")
         #expect(four.p99 < one.p99, "p99 with four nodes \(four.p99) ms, with one \(one.p99) ms")
         #expect(four.p50 >= 70, "each request still takes its 30 ms: \(four.p50)")
+    }
+
+    @Test("A node with several workers serves requests side by side: a request waits only when every worker is busy")
+    func workersServeSideBySide() throws {
+        let one = try Self.startLatency(nodes: 1, service: "30ms")
+        let four = try Self.startLatency(nodes: 1, service: "30ms", workers: 4)
+        let instant = try Self.startLatency(nodes: 1, service: nil)
+        #expect(four.p99 < one.p99 - 30, "p99 with four workers \(four.p99) ms, with one \(one.p99) ms")
+        #expect(four.p50 >= instant.p50 + 30, "each request still takes its 30 ms: \(four.p50) vs \(instant.p50)")
     }
 }

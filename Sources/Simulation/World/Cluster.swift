@@ -27,6 +27,7 @@ struct SimulatedCluster: Sendable {
     mutating func setUpNodes() {
         for _ in 0..<max(1, settings.nodes) {
             var node = NodeRuntime()
+            node.busyUntil = Array(repeating: .zero, count: max(1, settings.nodeWorkers))
             let skew = milliseconds(settings.clockSkewMilliseconds, &clusterRandom)
             node.clockSkew = chance(0.5, &clusterRandom) ? skew : TimeSpan(nanoseconds: -skew.nanoseconds)
             let drift = max(0, settings.clockDriftPartsPerMillion.sample(using: &clusterRandom))
@@ -51,7 +52,7 @@ struct SimulatedCluster: Sendable {
         nodes[node].isUp = true
         nodes[node].views = store.readModelSnapshot(at: now)
         nodes[node].viewCursor = viewLog.end
-        nodes[node].busyUntil = now
+        nodes[node].busyUntil = Array(repeating: now, count: nodes[node].busyUntil.count)
     }
 
     func isPartitioned(_ node: Int, at now: Instant) -> Bool {
@@ -106,8 +107,8 @@ struct NodeRuntime: Sendable {
     var viewCursor = 0
     /// Batches of the log on their way to this node's read model: when each is due, and where it ends in the log.
     var feedBatches = Deque<(due: Instant, end: Int)>()
-    /// When the node finishes the requests it has taken so far (with `nodeService`).
-    var busyUntil = Instant.zero
+    /// When each of the node's workers finishes the requests it has taken so far (with `nodeService`).
+    var busyUntil = [Instant.zero]
     var clockSkew: TimeSpan = .zero
     var clockDriftPartsPerMillion = 0.0
 

@@ -20,6 +20,9 @@ public struct LatencyRecorder: Sendable {
 
     mutating func reset() { histogram.reset() }
 
+    /// Adds what `other` recorded, as if recorded here: replications' latencies pooled into one distribution.
+    public mutating func add(_ other: LatencyRecorder) { histogram.add(other.histogram) }
+
     mutating func record(_ span: TimeSpan) {
         _ = histogram.record(UInt64(max(0, span.nanoseconds / 1_000)))
     }
@@ -33,6 +36,15 @@ public struct LatencyRecorder: Sendable {
             p50: milliseconds(histogram.valueAtPercentile(50)), p90: milliseconds(histogram.valueAtPercentile(90)),
             p99: milliseconds(histogram.valueAtPercentile(99)), p999: milliseconds(histogram.valueAtPercentile(99.9)),
             max: milliseconds(histogram.max), mean: count == 0 ? 0 : (histogram.mean / 1_000 * 1_000).rounded() / 1_000)
+    }
+
+    /// `count` evenly spaced quantiles of what was recorded, in milliseconds (the (i + ½)/count-th, for i from 0):
+    /// an empirical distribution of it. Empty when nothing was recorded.
+    public func quantiles(_ count: Int) -> [Double] {
+        guard histogram.totalCount > 0, count > 0 else { return [] }
+        return (0..<count).map { index in
+            Double(histogram.valueAtPercentile((Double(index) + 0.5) / Double(count) * 100)) / 1_000
+        }
     }
 
     /// The percentiles at which `distribution` reads the latency: a ladder that climbs towards the tail.

@@ -38,6 +38,25 @@ struct ExternalGateway: Sendable {
     var answeredAt: Instant?
     var handlers: [AnswerHandler?] = []
     var freeHandlers: [Int32] = []
+    /// What the supervisors' consoles show: per conversation, the newest session event a supervisor's socket has
+    /// received (by the event's instant), and whether it leaves the conversation monitored.
+    var consoles: [ConversationID: (instant: Instant, monitored: Bool)] = [:]
+
+    /// A supervisor's console shows `record`, if it is a session's start or end newer than what it shows.
+    mutating func show(_ record: EventRecord) {
+        let conversation: ConversationID
+        let monitored: Bool
+        switch record.event {
+        case .monitoringStarted(let id, _, _, _):
+            (conversation, monitored) = (id, true)
+        case .monitoringEnded(let session, _, _):
+            (conversation, monitored) = (session.conversation, false)
+        default:
+            return
+        }
+        if let shown = consoles[conversation], shown.instant > record.instant { return }
+        consoles[conversation] = (record.instant, monitored)
+    }
 
     mutating func hold(_ handler: AnswerHandler) -> Int32 {
         if let free = freeHandlers.popLast() {
@@ -123,6 +142,9 @@ extension World {
     public mutating func notified(_ events: [EventRecord], _ deliveries: [Delivery]) {
         guard !events.isEmpty else { return }
         agentsHear(events, deliveries)
+        for delivery in deliveries where delivery.eventIndex < events.count {
+            if case .user(let user) = delivery.recipient, supervisorIndex(of: user) != nil { external.show(events[delivery.eventIndex]) }
+        }
         var byEvent = [[Delivery]](repeating: [], count: events.count)
         for delivery in deliveries where delivery.eventIndex < events.count {
             byEvent[delivery.eventIndex].append(Delivery(recipient: delivery.recipient, eventIndex: 0))
@@ -136,6 +158,19 @@ extension World {
         }
         measurement.interval.concurrentMonitoredMaximum = max(
             measurement.interval.concurrentMonitoredMaximum, measurement.observer.activeCount)
+    }
+
+    /// A supervisor's socket received `record` (its instant in the world's time) at `instant`, for the first time: its
+    /// console shows it at once, before the driver's reorder window hands the event to the checks (`notified`), as a
+    /// real console would. A session's start shown to a supervisor after warm-up is measured for staleness (M26), from
+    /// the session's start to `instant`, once per supervisor; `recipient` is any socket's, and only a supervisor's
+    /// counts.
+    public mutating func received(_ record: EventRecord, by recipient: Recipient, at instant: Instant) {
+        guard case .user(let user) = recipient, supervisorIndex(of: user) != nil else { return }
+        external.show(record)
+        if case .monitoringStarted = record.event, record.instant >= warmUpEnd {
+            measurement.metrics.recordStaleness(max(.zero, instant - record.instant))
+        }
     }
 
     /// No session may be active past its lease's due instant, plus the sweep's slack, at `instant` (M12): the driver

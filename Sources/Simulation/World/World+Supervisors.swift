@@ -42,11 +42,11 @@ extension World {
         guard cluster.nodes[node].isUp else { return nil }
         let followsButtons = group.followsButtons
         let external = isExternal
-        let observer = measurement.observer
+        let consoles = self.external.consoles
         func shownFree(_ id: ConversationID) -> Bool {
             guard followsButtons else { return true }
-            // A live run's consoles show what the deployment notified its supervisors of.
-            if external { return observer.session(of: id) == nil }
+            // A live run's consoles show what the deployment notified its supervisors of, once received.
+            if external { return consoles[id]?.monitored != true }
             if case .monitor = cluster.nodes[node].views.button(for: id, viewer: viewer) { return true }
             return false
         }
@@ -283,11 +283,17 @@ extension World {
         guard cluster.nodes[node].isUp else { return }
         measurement.interval.nodeRequests += 1
         supervision.requests[index].nodeEpoch = cluster.nodes[node].epoch
-        // A node with a service time works on one request at a time: a request waits for those before it.
+        // A node with a service time works on `nodeWorkers` requests at a time: a request goes to the worker that is
+        // free first, and waits for it.
         var queued = TimeSpan.zero
         if let service = configuration.cluster.nodeServiceMilliseconds {
-            let done = max(now, cluster.nodes[node].busyUntil) + milliseconds(service, &cluster.clusterRandom)
-            cluster.nodes[node].busyUntil = done
+            var worker = 0
+            for index in cluster.nodes[node].busyUntil.indices.dropFirst()
+            where cluster.nodes[node].busyUntil[index] < cluster.nodes[node].busyUntil[worker] {
+                worker = index
+            }
+            let done = max(now, cluster.nodes[node].busyUntil[worker]) + milliseconds(service, &cluster.clusterRandom)
+            cluster.nodes[node].busyUntil[worker] = done
             queued = done - now
         }
         forwardToStore(index, from: node, after: queued)

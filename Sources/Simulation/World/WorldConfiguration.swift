@@ -389,6 +389,9 @@ public struct ClusterSettings: Sendable, Hashable {
     /// Milliseconds a node works on each request before passing it to the store, drawn per request; a node
     /// works on one request at a time, in order of arrival, so requests queue at a busy node. Nil: no time.
     public var nodeServiceMilliseconds: Distribution?
+    /// How many requests a node works on at once (each for its own `nodeService`): a request waits only when every
+    /// worker is busy. One: requests are served one at a time, in order of arrival.
+    public var nodeWorkers: Int
     /// Probability that a message on the path (client→node, node→store, store→node) is lost.
     public var messageLossProbability: Double
     /// Probability that a node→store request is delivered twice.
@@ -410,7 +413,7 @@ public struct ClusterSettings: Sendable, Hashable {
 
     public init(
         nodes: Int = 1, storeHopMilliseconds: Distribution = .constant(0), nodeServiceMilliseconds: Distribution? = nil,
-        messageLossProbability: Double = 0,
+        nodeWorkers: Int = 1, messageLossProbability: Double = 0,
         messageDuplicationProbability: Double = 0, reorderMilliseconds: Distribution? = nil, nodeCrashes: [NodeCrash] = [],
         nodeCrashesPerHour: Double = 0, crashDowntimeSeconds: Distribution = .constant(30), partitions: [Partition] = [],
         storeRestarts: [StoreRestart] = [],
@@ -420,6 +423,7 @@ public struct ClusterSettings: Sendable, Hashable {
         self.nodes = nodes
         self.storeHopMilliseconds = storeHopMilliseconds
         self.nodeServiceMilliseconds = nodeServiceMilliseconds
+        self.nodeWorkers = nodeWorkers
         self.messageLossProbability = messageLossProbability
         self.messageDuplicationProbability = messageDuplicationProbability
         self.reorderMilliseconds = reorderMilliseconds
