@@ -420,9 +420,10 @@ public enum LiveRun {
                     case .notification(let recipient, let record, let received):
                         notifications += 1
                         if case .customer = recipient { customerNotifications += 1 }
-                        // A supervisor's console shows a session's start or end when its first socket receives it.
+                        // A supervisor's console shows a session's start or end when its first socket receives it
+                        // (`received` keeps only those, and only supervisors').
                         func show() {
-                            guard case .user = recipient, Self.isSessionStartOrEnd(record.event) else { return }
+                            guard case .user = recipient else { return }
                             var shifted = record
                             shifted.instant = Instant.zero + (record.instant - origin)
                             world.received(shifted, by: recipient, at: Instant.zero + (received - origin))
@@ -629,13 +630,6 @@ public enum LiveRun {
             }
             if finished() { return }
             try? await Task.sleep(for: .milliseconds(200))
-        }
-    }
-
-    static func isSessionStartOrEnd(_ event: Event) -> Bool {
-        switch event {
-        case .monitoringStarted, .monitoringEnded: true
-        default: false
         }
     }
 
