@@ -252,8 +252,8 @@ public enum LiveRun {
             // Notifications waiting for the reorder window, and those already handed on (by instant, to drop echoes).
             var pending: [EventRecord: (order: Int, recipients: [Recipient])] = [:]
             var pendingOrder = 0
-            // The events handed on to the world, by their instant, with the sockets that had received each.
-            var handedOn: [EventRecord: (instant: Instant, recipients: Set<Recipient>)] = [:]
+            // The events handed on to the world (to drop their echoes), with the sockets that had received each.
+            var handedOn: [EventRecord: Set<Recipient>] = [:]
             var horizon = Instant.zero
             var avoidedUntil = [Instant](repeating: .zero, count: target.nodes.count)
             var nextCreateNode = 0
@@ -351,7 +351,7 @@ public enum LiveRun {
                 var deliveries: [Delivery] = []
                 for (record, entry) in ordered {
                     pending[record] = nil
-                    handedOn[record] = (record.instant, Set(entry.recipients))
+                    handedOn[record] = Set(entry.recipients)
                     var shifted = record
                     shifted.instant = Instant.zero + (record.instant - origin)
                     events.append(shifted)
@@ -428,11 +428,8 @@ public enum LiveRun {
                             shifted.instant = Instant.zero + (record.instant - origin)
                             world.received(shifted, by: recipient, at: Instant.zero + (received - origin))
                         }
-                        if let handed = handedOn[record] {
-                            if !handed.recipients.contains(recipient) {
-                                handedOn[record]!.recipients.insert(recipient)
-                                show()
-                            }
+                        if handedOn[record] != nil {
+                            if handedOn[record]!.insert(recipient).inserted { show() }
                             continue
                         }
                         if record.instant.nanoseconds - origin.nanoseconds < horizon.nanoseconds { lateNotifications += 1 }
@@ -460,7 +457,7 @@ public enum LiveRun {
                 if now - lastProgress >= .seconds(1) {
                     lastProgress = now
                     // Echoes of events handed on arrive within the reorder window; 30 s on, none is waited for.
-                    handedOn = handedOn.filter { $0.value.instant.nanoseconds - origin.nanoseconds > limit.nanoseconds - 30_000_000_000 }
+                    handedOn = handedOn.filter { $0.key.instant.nanoseconds - origin.nanoseconds > limit.nanoseconds - 30_000_000_000 }
                     progress(now, world.endInstant)
                 }
                 if now >= world.endInstant { break }

@@ -105,18 +105,18 @@ public struct Calibration: Sendable {
         .empirical(Self.quantiles(samples.map(\.nodeMilliseconds), count: Self.quantiles).map(Self.rounded))
     }
 
+    /// Each request's client and network time, each way: half of what its response time holds beyond the node's.
+    private var hops: [Double] { samples.map { max(0, ($0.responseMilliseconds - $0.nodeMilliseconds) / 2) } }
+
     /// Each way of the client's and the network's time, as fitted.
-    public var hop: Distribution {
-        .empirical(
-            Self.quantiles(samples.map { max(0, ($0.responseMilliseconds - $0.nodeMilliseconds) / 2) }, count: Self.quantiles).map(Self.rounded))
-    }
+    public var hop: Distribution { .empirical(Self.quantiles(hops, count: Self.quantiles).map(Self.rounded)) }
 
     /// The delay of the nodes' read models, as fitted: the staleness measured, less the push to the console (the
     /// median of a hop), which a simulated console adds; nil when none was measured.
     public var viewDelay: Distribution? {
         guard !staleness.isEmpty else { return nil }
-        let hops = samples.map { max(0, ($0.responseMilliseconds - $0.nodeMilliseconds) / 2) }.sorted()
-        let push = hops.isEmpty ? 0 : hops[hops.count / 2]
+        let sorted = hops.sorted()
+        let push = sorted.isEmpty ? 0 : sorted[sorted.count / 2]
         return .empirical(Self.quantiles(staleness.map { max(0, $0 - push) }, count: Self.quantiles).map(Self.rounded))
     }
 
